@@ -1,0 +1,324 @@
+"""`build.py normalize`: five documents → one canonical, de-duplicated, topic-tagged question set.
+
+Inputs, all in `decks/`: `sources/*.txt` (the documents), `curation.yaml`
+(human corrections), `topics.yaml` (taxonomy) and `ids.json` (permanent ids).
+Output: `questions.json` in the published schema (`schema.json`) plus
+`ids.json` updated with any new ids. Same inputs → byte-identical outputs.
+
+Documented choices:
+- primary answer: the source whose answer is longest in plain-text words (a
+  full explanation beats a one-liner); ties go to the earlier document;
+  `overrides.<id>.primary` in curation.yaml picks another document.
+- canonical wording: the source question that is phrased as a question (ends
+  with "?"), then the most words (most complete), then the earlier document;
+  `overrides.<id>.question` replaces it.
+- topics: `builder.topics` rules on the canonical question, the primary
+  source's section and answer; `overrides.<id>.topics` / `add_topics` /
+  `remove_topics` adjust them.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+from rapidfuzz import fuzz, process
+
+from . import curation as curation_mod
+from . import dedupe
+from .errors import InputError
+from .ids import IdRegistry, anchor
+from .parsers import PARSERS
+from .parsers.base import Occurrence, ParseError
+from .render import markdown_to_html, text_to_html
+from .textkey import Expander, key
+from .topics import TopicError, load_taxonomy
+
+FORMAT = "genai-questions/1"
+MAX_RELATED = 8
+STOPWORDS = frozenset(
+    "a an and are as at be between by can could do does for from how in into is it its of on or "
+    "role s some the their them these this to use used using what when where which why with would "
+    "you your explain describe discuss compare contrast concept define definition give tell me "
+    "example examples difference differences work works".split()
+)
+
+
+@dataclass
+class DeckPaths:
+    """Where normalize reads and writes; tests point it at a copy."""
+
+    root: Path
+
+    @property
+    def sources(self) -> Path:
+        return self.root / "sources"
+
+    @property
+    def curation(self) -> Path:
+        return self.root / "curation.yaml"
+
+    @property
+    def topics(self) -> Path:
+        return self.root / "topics.yaml"
+
+    @property
+    def ids(self) -> Path:
+        return self.root / "ids.json"
+
+    @property
+    def questions(self) -> Path:
+        return self.root / "questions.json"
+
+
+def parse_documents(sources: Path, progress=None) -> list[Occurrence]:
+    files = sorted(sources.glob("*.txt"))
+    if not files:
+        raise InputError(str(sources), None, "no source documents (*.txt) found")
+    out: list[Occurrence] = []
+    for path in files:
+        parser = PARSERS.get(path.name[:3])
+        if parser is None:
+            raise InputError(str(path), None, "no parser for this document (expected a name starting 000–004)")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise InputError(str(path), None, f"cannot read as UTF-8 text: {e}") from None
+        try:
+            out.extend(parser(text, path.name))
+        except ParseError as e:
+            raise InputError(str(path), f"line {e.line}" if e.line else None, e.message) from None
+        if progress:
+            progress(path.name)
+    return out
+
+
+def _apply_curation(occs: list[Occurrence], cur, file: str) -> None:
+    for i, rec in enumerate(cur.recover):
+        hits = [o for o in occs if o.document.startswith(rec.document) and not o.question
+                and key(o.answer_md).startswith(key(rec.answer_starts))]
+        if len(hits) != 1:
+            raise InputError(file, f"recover[{i}]", f"matches {len(hits)} question-less answers, expected 1")
+        source = next((o.document for o in occs if o.document.startswith(rec.source)), None)
+        if source is None:
+            raise InputError(file, f"recover[{i}]", f"no document {rec.source}")
+        hits[0].question, hits[0].recovered_from = rec.question, source
+    for i, fx in enumerate(cur.fixes):
+        hit = False
+        for o in occs:
+            if not o.document.startswith(fx.document):
+                continue
+            attr = {"question": "question", "answer": "answer_md", "section": "section"}[fx.field]
+            value = getattr(o, attr)
+            if value and fx.find in value:
+                setattr(o, attr, value.replace(fx.find, fx.replace))
+                hit = True
+        if not hit:
+            raise InputError(file, f"fixes[{i}]", f"{fx.find!r} is not in any {fx.field} of document {fx.document}")
+    for o in occs:
+        if not o.question.strip():
+            raise InputError(o.document, f"line {o.line}", "question text is missing and no curation 'recover' entry supplies it")
+
+
+def plain_text(html: str) -> str:
+    return BeautifulSoup(html, "html.parser").get_text(" ", strip=True)
+
+
+def content_key(expanded: str) -> str:
+    return " ".join(w for w in expanded.split() if w not in STOPWORDS)
+
+
+def _canonical_question(members: list[Occurrence]) -> str:
+    def score(o: Occurrence):
+        return (o.question.rstrip().endswith("?"), min(len(o.question.split()), 40))
+    best = max(members, key=score)  # max keeps the first (earliest document) on ties
+    return best.question
+
+
+def _source_entry(o: Occurrence, answer_html: str) -> dict:
+    return {
+        "document": o.document,
+        "number": o.number,
+        "section": o.section,
+        "question": o.question,
+        "answer_html": answer_html,
+        "line": o.line,
+        **({"recovered_from": o.recovered_from} if o.recovered_from else {}),
+    }
+
+
+def review_pairs(result: "Result") -> list[tuple[float, str, str]]:
+    """Pairs of canonical questions that may ask the same thing and were not reviewed.
+
+    A pair is a candidate when its wording is `review_threshold` similar, or when
+    one question's content words are (almost) all inside the other's. Pairs listed
+    as `distinct` in curation.yaml have been reviewed and are not reported.
+    """
+    questions, cur = result.qset["questions"], result.curation
+    keys = [result.expand(q["question"]) for q in questions]
+    ckeys = [content_key(k) for k in keys]
+    sort_scores = process.cdist(keys, keys, scorer=fuzz.token_sort_ratio, workers=1)
+    set_scores = process.cdist(ckeys, ckeys, scorer=fuzz.token_set_ratio, workers=1)
+    reviewed = result.distinct_ids
+    out = []
+    for i in range(len(questions)):
+        for j in range(i + 1, len(questions)):
+            s = max(float(sort_scores[i][j]),
+                    float(set_scores[i][j]) - 10 if min(len(ckeys[i].split()), len(ckeys[j].split())) >= 2 else 0)
+            if s >= cur.review_threshold:
+                a, b = questions[i]["id"], questions[j]["id"]
+                if (a, b) not in reviewed and (b, a) not in reviewed:
+                    out.append((round(s, 1), a, b))
+    return sorted(out, key=lambda t: (-t[0], t[1], t[2]))
+
+
+def _related(questions: list[dict], expand: Expander, cur, distinct_ids: set[tuple[str, str]]) -> None:
+    ckeys = [content_key(expand(q["question"])) for q in questions]
+    scores = process.cdist(ckeys, ckeys, scorer=fuzz.token_set_ratio, workers=1)
+    sort_scores = process.cdist(ckeys, ckeys, scorer=fuzz.token_sort_ratio, workers=1)
+    index = {q["id"]: i for i, q in enumerate(questions)}
+    cand: dict[int, dict[int, float]] = {i: {} for i in range(len(questions))}
+    for i in range(len(questions)):
+        for j in range(len(questions)):
+            if i != j and len(ckeys[i].split()) >= 2 and len(ckeys[j].split()) >= 2:
+                s = (float(scores[i][j]) + float(sort_scores[i][j])) / 2
+                if s >= cur.related_threshold:
+                    cand[i][j] = s
+    for a, b in distinct_ids:
+        ia, ib = index[a], index[b]
+        cand[ia][ib] = cand[ib][ia] = 100.0
+    for qid, ov in cur.overrides.items():
+        for other in ov.get("related", []) or []:
+            if qid in index and other in index:
+                cand[index[qid]][index[other]] = cand[index[other]][index[qid]] = 100.0
+    for i, q in enumerate(questions):
+        best = sorted(cand[i].items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_RELATED]
+        q["related"] = sorted(questions[j]["id"] for j, _ in best)
+
+
+@dataclass
+class Result:
+    qset: dict
+    registry: IdRegistry
+    summary: dict
+    curation: curation_mod.Curation
+    expand: Expander
+    distinct_ids: set[tuple[str, str]]
+
+
+def normalize(paths: DeckPaths, progress=None) -> Result:
+    """Build the canonical set and the updated id registry (nothing is written here)."""
+    cur = curation_mod.load(paths.curation)
+    try:
+        taxonomy = load_taxonomy(paths.topics)
+    except TopicError as e:
+        raise InputError(str(paths.topics), None, str(e)) from None
+    registry = IdRegistry.load(paths.ids)
+    occs = parse_documents(paths.sources, progress)
+    raw_keys = [key(o.question) for o in occs]  # ids follow the printed text, before curation fixes
+    cfile = str(paths.curation)
+    _apply_curation(occs, cur, cfile)
+    raw_keys = [key(o.question) if not rk else rk for rk, o in zip(raw_keys, occs)]
+
+    expand = Expander(cur.synonyms)
+    expanded = [expand(o.question) for o in occs]
+    resolver = curation_mod.RefResolver(occs, cfile)
+    merges = []
+    for gi, group in enumerate(cur.merge):
+        idx = []
+        for j, ref in enumerate(group):
+            idx.extend(resolver.resolve(ref, f"merge[{gi}][{j}]"))
+        merges.append(idx)
+    distinct_occ = []
+    for gi, group in enumerate(cur.distinct):
+        resolved = [resolver.resolve(ref, f"distinct[{gi}][{j}]") for j, ref in enumerate(group)]
+        for x in range(len(resolved)):
+            for y in range(x + 1, len(resolved)):
+                distinct_occ.extend((a, b) for a in resolved[x] for b in resolved[y])
+    clusters = dedupe.cluster(expanded, cur.merge_threshold, merges, distinct_occ, cfile)
+    ids = registry.assign([[anchor(occs[i].document, raw_keys[i]) for i in c] for c in clusters])
+    occ_to_id = {i: qid for qid, c in zip(ids, clusters) for i in c}
+
+    questions = []
+    for qid, members_idx in zip(ids, clusters):
+        members = [occs[i] for i in members_idx]
+        ov = cur.overrides.get(qid, {})
+        htmls = [markdown_to_html(o.answer_md) for o in members]
+        lengths = [len(plain_text(h).split()) for h in htmls]
+        primary = max(range(len(members)), key=lambda k: lengths[k])
+        if ov.get("primary"):
+            pick = [k for k, o in enumerate(members) if o.document.startswith(str(ov["primary"]))]
+            if not pick:
+                raise InputError(cfile, f"overrides.{qid}.primary", f"{qid} has no source from document {ov['primary']}")
+            primary = pick[0]
+        question = ov.get("question") or _canonical_question(members)
+        p = members[primary]
+        if ov.get("topics"):
+            topics = list(ov["topics"])
+        else:
+            topics = taxonomy.assign(question, p.section, plain_text(htmls[primary])[:600])
+        topics = sorted((set(topics) | set(ov.get("add_topics") or [])) - set(ov.get("remove_topics") or []))
+        for t in topics:
+            if not taxonomy.is_valid_path(t):
+                raise InputError(cfile, f"overrides.{qid}", f"unknown topic {t!r}")
+        if not topics:
+            raise InputError(cfile, f"overrides.{qid}", "leaves the question without a topic")
+        figures, seen = [], set()
+        for o in members:
+            for f in o.figures:
+                if f.ref not in seen:
+                    seen.add(f.ref)
+                    figures.append({"ref": f.ref, "caption": f.caption, "source_url": f.source_url,
+                                    **({"source_text": f.source_text} if f.source_text else {})})
+        questions.append({
+            "id": qid,
+            "question": question,
+            "question_html": text_to_html(question),
+            "topics": topics,
+            "answer_html": htmls[primary],
+            "primary_source": p.document,
+            "sources": [_source_entry(o, h) for o, h in zip(members, htmls)],
+            "related": [],
+            "figures": figures,
+        })
+    questions.sort(key=lambda q: int(q["id"][1:]))
+    distinct_ids = {(occ_to_id[a], occ_to_id[b]) for a, b in distinct_occ}
+    _related(questions, expand, cur, distinct_ids)
+    qset = {"format": FORMAT, "questions": questions}
+    summary = {
+        "occurrences": len(occs),
+        "questions": len(questions),
+        "merged": len(occs) - len(questions),
+        "topics": len({t for q in questions for t in q["topics"]}),
+        "per_document": _per_document(occs),
+    }
+    return Result(qset, registry, summary, cur, expand, distinct_ids)
+
+
+def _per_document(occs: list[Occurrence]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for o in occs:
+        counts[o.document] = counts.get(o.document, 0) + 1
+    return counts
+
+
+def dumps(qset: dict) -> str:
+    """Diff-friendly, deterministic JSON: one key per line, stable order, real UTF-8."""
+    return json.dumps(qset, indent=1, ensure_ascii=False) + "\n"
+
+
+def write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def load_questions(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise InputError(str(path), None, f"cannot read: {e.strerror}") from None
+    except json.JSONDecodeError as e:
+        raise InputError(str(path), f"line {e.lineno} column {e.colno}", f"invalid JSON: {e.msg}") from None
+
