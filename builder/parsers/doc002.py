@@ -26,7 +26,7 @@ Rules (each one exists because of a concrete trap in this document)
    unnumbered heading is a sub-heading inside an answer.
 4. Answer clean-up: ``Answer:`` marker headings are removed; headings inside
    answers become ``####`` headings without bold/bullet decoration; stray
-   bullet glyphs (``•``, ``·``, private-use ````) become ``- `` list items;
+   bullet glyphs (``•``, ``·``, private-use U+F0B7 / U+F0A7) become ``- `` list items;
    ``- 1. text`` (bullet + number) becomes the ordered item ``1. text``;
    tab-separated rows become a GFM pipe table; paragraph lines that start with
    a space left where OCR dropped a glyph are un-indented; blank lines between
