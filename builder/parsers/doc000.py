@@ -61,6 +61,7 @@ def parse(text: str, document: str) -> list[Occurrence]:
     anchors = _find_anchors(lines)
     if not anchors:
         raise ParseError(document, None, "no answer markers found")
+    _check_all_questions_anchored(lines, anchors, document)
 
     occurrences: list[Occurrence] = []
     last_number: dict[str, int] = {}
@@ -139,6 +140,14 @@ def _find_anchors(lines: list[str]) -> list[tuple[int | None, int]]:
     return anchors
 
 
+def _check_all_questions_anchored(lines, anchors, document: str) -> None:
+    """A question line not followed by a marker would be glued into an answer."""
+    claimed = {q_idx for q_idx, _ in anchors}
+    for i, line in enumerate(lines):
+        if _question_match(line) and i not in claimed:
+            raise ParseError(document, i + 1, "numbered question without an answer marker")
+
+
 def _answer_end(anchors, k: int, heading_idx: list[int], n_lines: int) -> int:
     """Index one past the answer of anchor k: next occurrence or next section."""
     marker_idx = anchors[k][1]
@@ -160,8 +169,9 @@ def _clean_answer(raw: list[str], number: str | None) -> tuple[str, list[Figure]
     lines = _unnest_opening(lines)
     while lines and not lines[0].strip():
         lines.pop(0)
-    if lines:
-        lines[0] = _LEADING_MARKER_RE.sub("", lines[0].lstrip(), count=1)
+    marker = _LEADING_MARKER_RE.match(lines[0].lstrip()) if lines else None
+    if marker:
+        lines[0] = lines[0].lstrip()[marker.end():]
     lines, figures = _extract_figures(lines, number)
     lines = [_normalize_line(line) for line in lines]
     lines = _join_page_breaks(lines)
@@ -203,14 +213,14 @@ def _extract_figures(lines: list[str], number: str | None) -> tuple[list[str], l
         src = _IMAGE_SOURCE_RE.match(line)
         if fig:
             ref = f"{fig.group(1)}_fig_{fig.group(2)}"
-            url = text = None
+            url = cited = None
             nxt = _next_nonblank(lines, i + 1)
             if nxt is not None and _IMAGE_SOURCE_RE.match(lines[nxt].strip()):
                 url = _IMAGE_SOURCE_RE.match(lines[nxt].strip()).group(1)
                 i = nxt
             else:
-                text, url = _pop_cited_source(out)
-            figures.append(Figure(ref=ref, caption=f"Figure {ref}", source_url=url, source_text=text))
+                cited, url = _pop_cited_source(out)
+            figures.append(Figure(ref=ref, caption=f"Figure {ref}", source_url=url, source_text=cited))
         elif src:
             ref = f"{DOC_PREFIX}_q{number}_fig{len(figures) + 1}"
             figures.append(Figure(ref=ref, caption=f"Figure {ref}", source_url=src.group(1)))

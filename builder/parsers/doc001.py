@@ -72,9 +72,10 @@ def parse(text: str, document: str) -> list[Occurrence]:
         raise ParseError(document, c_start + 1, "document parts are out of order")
 
     spans = (
-        _heading_questions(lines, code, 0, b_start, question_level=4, section_level=3)
+        _heading_questions(lines, code, 0, b_start, document, question_level=4, section_level=3)
         + _bold_questions(lines, code, b_start, c_start, document)
-        + _heading_questions(lines, code, c_start, len(lines), question_level=3, section_level=2)
+        + _heading_questions(lines, code, c_start, len(lines), document,
+                             question_level=3, section_level=2)
     )
     occurrences = []
     for span in spans:
@@ -118,11 +119,14 @@ def _index_of(lines: list[str], heading: str, document: str) -> int:
         raise ParseError(document, None, f"missing part heading {heading!r}") from None
 
 
-def _heading_questions(lines, code, start, end, *, question_level, section_level) -> list[_Span]:
+def _heading_questions(lines, code, start, end, document, *,
+                       question_level, section_level) -> list[_Span]:
     """Parts A and C: numbered headings of ``question_level`` are questions.
 
     A heading of the question level or higher ends the current answer; one of
-    ``section_level`` becomes the section of the questions that follow.
+    ``section_level`` becomes the section of the questions that follow.  An
+    unnumbered heading at the question level is not expected (its text would
+    be dropped), so it is an error.
     """
     spans: list[_Span] = []
     section = None
@@ -134,7 +138,9 @@ def _heading_questions(lines, code, start, end, *, question_level, section_level
         if spans and spans[-1].body_end < 0:
             spans[-1].body_end = i
         numbered = _NUMBERED_HEADING_RE.match(text)
-        if level == question_level and numbered:
+        if level == question_level:
+            if not numbered:
+                raise ParseError(document, i + 1, f"unnumbered question-level heading {text!r}")
             spans.append(_Span(numbered.group(1), section, _plain(numbered.group(2)), i, i + 1))
         elif level == section_level:
             section = _plain(text)
@@ -156,6 +162,9 @@ def _bold_questions(lines, code, start, end, document) -> list[_Span]:
         question = _BOLD_QUESTION_RE.match(lines[i])
         is_section = heading and len(heading.group(1)) <= 3 and not _is_bold(heading.group(2))
         is_question = question and _ANSWER_MARKER_LINE_RE.match(_next_nonblank_line(lines, i + 1))
+        if question and not is_question and not question.group(2).endswith(":"):
+            # only "N. **Label:**" answer items may lack the marker
+            raise ParseError(document, i + 1, "bold numbered question without an answer marker")
         if not (is_section or is_question):
             continue
         if spans and spans[-1].body_end < 0:
