@@ -19,9 +19,10 @@ emphasis characters (``* _ ` #``) become spaces. A keyword is a lowercase phrase
   (``vector database`` ~ "vector-database");
 * a hyphen is optional and may also be a space
   (``fine-tuning`` ~ "fine-tuning", "fine tuning", "finetuning");
-* every word may take a plural ending, ``-s`` or ``-es``, and a word ending in
-  ``y`` may end in ``ies`` instead (``gan`` ~ "GANs", ``embedding`` ~
-  "embeddings", ``strategy`` ~ "strategies");
+* every word may take a plural ending, ``-s`` or ``-es``; a word ending in a
+  consonant + ``y`` may end in ``ies`` instead (``gan`` ~ "GANs", ``embedding``
+  ~ "embeddings", ``strategy`` ~ "strategies"); a possessive ``'s`` after a
+  word is fine too, since the apostrophe is not a letter;
 * a word ending in ``*`` matches any continuation of its letters
   (``tokeniz*`` ~ "tokenize", "tokenizer", "tokenization").
 
@@ -109,7 +110,7 @@ def _word_pattern(word: str) -> str:
 def compile_keyword(keyword: str) -> re.Pattern:
     """Regex for one keyword phrase (see module docstring for the syntax)."""
     parts = []
-    for i, chunk in enumerate(keyword.split(" ")):
+    for chunk in keyword.split(" "):
         if not chunk:
             continue
         words = [w for w in chunk.split("-") if w]
@@ -336,9 +337,6 @@ def parse_taxonomy(data, source: str = "<taxonomy>") -> Taxonomy:
                 efail(f"segment {seg!r} must match {SEGMENT_RE.pattern}")
         if path in seen:
             efail(f"duplicate path (first defined at topics[{seen[path]}])")
-        parent = SEP.join(segs[:-1])
-        if len(segs) > 2 and parent not in seen:
-            efail(f"parent {parent!r} is not defined before this entry")
         name = entry.get("name")
         if not isinstance(name, str) or not name.strip():
             efail("missing or empty name")
@@ -352,6 +350,11 @@ def parse_taxonomy(data, source: str = "<taxonomy>") -> Taxonomy:
             efail(f"{sorted(both)[0]!r} is in both keywords and weak_keywords")
         seen[path] = idx
         topics.append(Topic(path, name.strip(), desc.strip(), kws, weak))
+
+    for idx, t in enumerate(topics):
+        parent = t.path.rsplit(SEP, 1)[0]
+        if t.depth > 2 and parent not in seen:
+            fail(f"topics[{idx}] ({t.path}): parent {parent!r} is not defined")
 
     fallback = data.get("fallback")
     if not isinstance(fallback, str) or not fallback:
