@@ -62,8 +62,15 @@ def cmd_normalize(args) -> int:
         bar.close()
     text, ids_text = qs.dumps(result.qset), result.registry.dumps()
     if args.review:
-        for score, a, b in qs.review_pairs(result):
-            print(f"{score:5.1f}  {a}  {b}")
+        by_id = {q["id"]: q for q in result.qset["questions"]}
+        pairs = qs.review_pairs(result)
+
+        def ref(qid: str) -> str:
+            s = by_id[qid]["sources"][0]
+            return f'"{s["document"][:3]}: {s["question"]}"'
+        for score, a, b in pairs:
+            print(f"# {score:5.1f} {a} / {b}\n  - [{ref(a)}, {ref(b)}]")
+        print(f"{len(pairs)} look-alike pairs to decide (merge or distinct in {paths.curation})", file=sys.stderr)
         return 0
     if args.check:
         stale = [p.name for p, t in ((paths.questions, text), (paths.ids, ids_text))

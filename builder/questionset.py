@@ -148,27 +148,43 @@ def _source_entry(o: Occurrence, answer_html: str) -> dict:
     }
 
 
-def review_pairs(result: "Result") -> list[tuple[float, str, str]]:
-    """Pairs of canonical questions that may ask the same thing and were not reviewed.
+def _overlap(a: str, b: str) -> tuple[float, float]:
+    """(Jaccard, overlap coefficient) of two content-word sets."""
+    sa, sb = set(a.split()), set(b.split())
+    if not sa or not sb:
+        return 0.0, 0.0
+    common = len(sa & sb)
+    return common / len(sa | sb), common / min(len(sa), len(sb))
 
-    A pair is a candidate when its wording is `review_threshold` similar, or when
-    one question's content words are (almost) all inside the other's. Pairs listed
-    as `distinct` in curation.yaml have been reviewed and are not reported.
+
+def is_lookalike(sort_score: float, content_a: str, content_b: str, review_threshold: float) -> bool:
+    """Could these two questions ask the same thing? (the net `--review` casts)
+
+    Similar wording (token-sort ratio ≥ review threshold), or half of all their
+    content words shared, or the shorter question's content words (≥ 80 %) found
+    in the longer one with ≥ 30 % shared overall (a title vs. its long form).
+    """
+    jaccard, overlap = _overlap(content_a, content_b)
+    return sort_score >= review_threshold or jaccard >= 0.5 or (overlap >= 0.8 and jaccard >= 0.3)
+
+
+def review_pairs(result: "Result") -> list[tuple[float, str, str]]:
+    """Look-alike pairs of canonical questions not yet decided in curation.yaml.
+
+    A pair is decided when curation merges it (then it is one question) or lists
+    it under `distinct`. Returned best-first as (score, id, id).
     """
     questions, cur = result.qset["questions"], result.curation
     keys = [result.expand(q["question"]) for q in questions]
     ckeys = [content_key(k) for k in keys]
     sort_scores = process.cdist(keys, keys, scorer=fuzz.token_sort_ratio, workers=1)
-    set_scores = process.cdist(ckeys, ckeys, scorer=fuzz.token_set_ratio, workers=1)
-    reviewed = result.distinct_ids
     out = []
     for i in range(len(questions)):
         for j in range(i + 1, len(questions)):
-            s = max(float(sort_scores[i][j]),
-                    float(set_scores[i][j]) - 10 if min(len(ckeys[i].split()), len(ckeys[j].split())) >= 2 else 0)
-            if s >= cur.review_threshold:
+            s = float(sort_scores[i][j])
+            if is_lookalike(s, ckeys[i], ckeys[j], cur.review_threshold):
                 a, b = questions[i]["id"], questions[j]["id"]
-                if (a, b) not in reviewed and (b, a) not in reviewed:
+                if (a, b) not in result.distinct_ids and (b, a) not in result.distinct_ids:
                     out.append((round(s, 1), a, b))
     return sorted(out, key=lambda t: (-t[0], t[1], t[2]))
 
