@@ -13,7 +13,8 @@ Documented choices:
   with "?"), then the most words (most complete), then the earlier document;
   `overrides.<id>.question` replaces it.
 - topics: `builder.topics` rules on the canonical question, the primary
-  source's section and answer; `overrides.<id>.topics` / `add_topics` /
+  source's section and answer, best first (the first is the question's main
+  topic and decides its subdeck); `overrides.<id>.topics` / `add_topics` /
   `remove_topics` adjust them.
 """
 from __future__ import annotations
@@ -273,8 +274,9 @@ def normalize(paths: DeckPaths, progress=None) -> Result:
         if ov.get("topics"):
             topics = list(ov["topics"])
         else:
-            topics = taxonomy.assign(question, p.section, plain_text(htmls[primary])[:600])
-        topics = sorted((set(topics) | set(ov.get("add_topics") or [])) - set(ov.get("remove_topics") or []))
+            topics = taxonomy.rank(question, p.section, plain_text(htmls[primary])[:600])
+        removed = set(ov.get("remove_topics") or [])
+        topics = [t for t in dict.fromkeys([*topics, *(ov.get("add_topics") or [])]) if t not in removed]
         for t in topics:
             if not taxonomy.is_valid_path(t):
                 raise InputError(cfile, f"overrides.{qid}", f"unknown topic {t!r}")

@@ -1,0 +1,494 @@
+"""Figures rendered by the builder: maths, catalogue, PNGs, determinism, cache and label masks.
+
+The maths is checked against known values and against independent re-implementations in this
+file, and the plotted data is read back from the matplotlib artists, so a wrong formula in
+builder.figures.maths or a plot that draws something else fails here.
+"""
+import io
+import json
+import math
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import builder.figures as F
+from builder.figures import diagrams, maths, plots
+
+ROOT = Path(__file__).resolve().parents[1]
+
+ACTIVATION_IDS = ["plot-sigmoid", "plot-tanh", "plot-relu", "plot-leaky-relu", "plot-gelu"]
+SCHEDULE_IDS = ["plot-lr-step-decay", "plot-lr-exponential-decay", "plot-lr-cosine-annealing",
+                "plot-lr-warmup-cosine"]
+REQUIRED_IDS = ACTIVATION_IDS + SCHEDULE_IDS + [
+    "plot-activation-comparison", "plot-softmax-temperature", "plot-top-k-top-p",
+    "plot-positional-encoding-heatmap", "diagram-transformer", "diagram-scaled-dot-product-attention",
+    "diagram-gan", "diagram-vae", "diagram-diffusion", "diagram-rag", "diagram-rlhf", "diagram-lora"]
+
+
+def _phi(x):
+    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
+
+
+# ============================================================== maths
+def test_sigmoid_known_values_symmetry_and_no_overflow():
+    assert maths.sigmoid(0.0) == 0.5
+    assert maths.sigmoid(2.0) == pytest.approx(1 / (1 + math.exp(-2.0)), abs=1e-15)
+    x = np.linspace(-800, 800, 4001)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        s = maths.sigmoid(x)
+        s_neg = maths.sigmoid(-x)
+    np.testing.assert_allclose(s + s_neg, 1.0, atol=1e-12)
+    assert np.all(np.diff(s) >= 0) and s[0] == 0.0 and s[-1] == 1.0
+
+
+def test_tanh_is_odd_and_bounded():
+    x = np.linspace(-6, 6, 241)
+    np.testing.assert_allclose(maths.tanh(-x), -maths.tanh(x), atol=1e-15)
+    np.testing.assert_allclose(maths.tanh(x), 2 * maths.sigmoid(2 * x) - 1, atol=1e-12)
+    assert maths.tanh(0.0) == 0.0 and np.all(np.abs(maths.tanh(x)) < 1)
+
+
+def test_relu_and_leaky_relu():
+    x = np.array([-3.0, -0.5, 0.0, 0.5, 3.0])
+    np.testing.assert_array_equal(maths.relu(x), [0.0, 0.0, 0.0, 0.5, 3.0])
+    assert maths.LEAKY_RELU_ALPHA == 0.1
+    y = maths.leaky_relu(x)
+    np.testing.assert_allclose(y, [-0.3, -0.05, 0.0, 0.5, 3.0])
+    # slope 0.1 on the negative side, 1 on the positive side; alpha is a parameter
+    assert (maths.leaky_relu(-1.0) - maths.leaky_relu(-3.0)) / 2.0 == pytest.approx(0.1)
+    assert (maths.leaky_relu(3.0) - maths.leaky_relu(1.0)) / 2.0 == pytest.approx(1.0)
+    assert maths.leaky_relu(-2.0, alpha=0.01) == pytest.approx(-0.02)
+
+
+def test_gelu_exact_and_tanh_approximation():
+    assert maths.gelu(1.0) == pytest.approx(0.8413, abs=5e-5)
+    assert maths.gelu(-1.0) == pytest.approx(-0.1587, abs=5e-5)
+    assert maths.gelu(0.0) == 0.0
+    assert maths.gelu(2.0) == pytest.approx(1.9545, abs=5e-5)
+    assert maths.normal_cdf(1.959964) == pytest.approx(0.975, abs=1e-6)
+    x = np.linspace(-5, 5, 1001)
+    np.testing.assert_allclose(maths.gelu(x), [v * _phi(v) for v in x], atol=1e-12)
+    np.testing.assert_allclose(maths.gelu_tanh(x), maths.gelu(x), atol=1e-3)
+    i = int(np.argmin(maths.gelu(x)))  # the dip the answer text quotes
+    assert x[i] == pytest.approx(-0.75, abs=0.01) and maths.gelu(x[i]) == pytest.approx(-0.17, abs=0.005)
+
+
+def test_step_and_exponential_decay():
+    assert maths.step_decay(0, 0.1, 0.5, 200) == pytest.approx(0.1)
+    assert maths.step_decay(199, 0.1, 0.5, 200) == pytest.approx(0.1)
+    assert maths.step_decay(200, 0.1, 0.5, 200) == pytest.approx(0.05)
+    assert maths.step_decay(450, 0.1, 0.5, 200) == pytest.approx(0.025)
+    assert maths.exponential_decay(0, 0.1, 0.997) == pytest.approx(0.1)
+    assert maths.exponential_decay(1000, 0.1, 0.997) == pytest.approx(0.1 * 0.997**1000)
+    t = np.arange(0, 1000)
+    ratio = maths.exponential_decay(t + 1, 0.1, 0.997) / maths.exponential_decay(t, 0.1, 0.997)
+    np.testing.assert_allclose(ratio, 0.997)
+
+
+def test_cosine_annealing_endpoints_midpoint_and_monotonic():
+    T, hi, lo = 1000, 0.1, 0.002
+    assert maths.cosine_annealing(0, T, hi, lo) == pytest.approx(hi)
+    assert maths.cosine_annealing(T, T, hi, lo) == pytest.approx(lo)
+    assert maths.cosine_annealing(T / 2, T, hi, lo) == pytest.approx((hi + lo) / 2)
+    assert maths.cosine_annealing(T / 4, T, hi, lo) == pytest.approx(lo + (hi - lo) * (1 + math.sqrt(0.5)) / 2)
+    assert maths.cosine_annealing(T + 50, T, hi, lo) == pytest.approx(lo)  # held after T
+    assert np.all(np.diff(maths.cosine_annealing(np.arange(T + 1), T, hi, lo)) <= 1e-15)
+
+
+def test_warmup_then_cosine():
+    W, T, hi, lo = 100, 1000, 0.1, 0.0
+    lr = maths.warmup_cosine(np.arange(T + 1), W, T, hi, lo)
+    assert lr[0] == 0.0
+    assert lr[W // 2] == pytest.approx(hi / 2)
+    assert lr[W] == pytest.approx(hi)
+    np.testing.assert_allclose(np.diff(lr[: W + 1]), hi / W)  # a linear ramp
+    assert lr[T] == pytest.approx(lo, abs=1e-15)
+    assert lr[W + (T - W) // 2] == pytest.approx((hi + lo) / 2)
+    assert np.argmax(lr) == W and np.all(np.diff(lr[W:]) <= 1e-15)
+
+
+def test_softmax_temperature():
+    z = np.array([3.0, 2.0, 1.0, 0.5, 0.0, -1.0])
+    for T in (0.25, 0.5, 1.0, 2.0, 4.0):
+        p = maths.softmax(z, T)
+        assert p.sum() == pytest.approx(1.0) and np.all(p > 0)
+        assert list(np.argsort(-p)) == list(np.argsort(-z))  # ranking never changes
+    e = np.exp(z - z.max())
+    np.testing.assert_allclose(maths.softmax(z), e / e.sum())
+    np.testing.assert_allclose(maths.softmax(z + 1000.0), maths.softmax(z))  # shift-invariant, no overflow
+    ent = [maths.entropy(maths.softmax(z, T)) for T in (0.25, 0.5, 1.0, 2.0, 4.0, 100.0)]
+    assert all(a < b for a, b in zip(ent, ent[1:]))
+    assert ent[-1] == pytest.approx(math.log(len(z)), abs=0.01)  # T -> inf: uniform
+    assert maths.softmax(z, 0.01)[0] == pytest.approx(1.0)     # T -> 0: argmax
+    assert maths.softmax(z, 0.5)[0] == pytest.approx(0.86, abs=0.005)  # quoted in the answer
+    with pytest.raises(ValueError):
+        maths.softmax(z, 0.0)
+
+
+def _naive_nucleus(p, top_p):
+    order = sorted(range(len(p)), key=lambda i: -p[i])
+    kept, total = [], 0.0
+    for i in order:
+        kept.append(i)
+        total += p[i]
+        if total >= top_p - 1e-12:
+            break
+    return set(kept)
+
+
+def test_top_k_and_top_p_masks():
+    p = np.array([0.30, 0.18, 0.12, 0.09, 0.07, 0.06, 0.05, 0.04, 0.03, 0.02, 0.015, 0.01, 0.008, 0.005, 0.002])
+    assert p.sum() == pytest.approx(1.0)
+    k = maths.top_k_mask(p, 5)
+    assert k.sum() == 5 and list(np.flatnonzero(k)) == [0, 1, 2, 3, 4]
+    assert p[k].sum() == pytest.approx(0.76)
+    nuc = maths.top_p_mask(p, 0.9)
+    assert list(np.flatnonzero(nuc)) == list(range(8)) and p[nuc].sum() == pytest.approx(0.91)
+    # exact boundary: 0.5 + 0.4 reaches 0.9, the third token is not needed
+    assert maths.top_p_mask([0.5, 0.4, 0.1], 0.9).tolist() == [True, True, False]
+    assert maths.top_p_mask([0.5, 0.4, 0.1], 1.0).all()
+    assert maths.top_p_mask([0.7, 0.2, 0.1], 0.1).tolist() == [True, False, False]
+    # unsorted input: masks follow the ranking, not the position
+    q = np.array([0.1, 0.6, 0.3])
+    assert maths.top_k_mask(q, 2).tolist() == [False, True, True]
+    assert maths.top_p_mask(q, 0.8).tolist() == [False, True, True]
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        probs = rng.dirichlet(np.full(rng.integers(2, 30), rng.uniform(0.1, 3)))
+        top_p = float(rng.uniform(0.05, 1.0))
+        mask = maths.top_p_mask(probs, top_p)
+        assert set(np.flatnonzero(mask)) == _naive_nucleus(probs, top_p)
+        kept = np.sort(probs[mask])
+        assert kept.sum() >= top_p - 1e-9                     # reaches p ...
+        assert kept.sum() - kept[0] < top_p                   # ... and is the smallest such prefix
+        assert probs[~mask].max(initial=0) <= kept[0]         # it is a prefix of the sorted order
+
+
+def test_positional_encoding_known_values():
+    pe = maths.positional_encoding(64, 128)
+    assert pe.shape == (64, 128)
+    np.testing.assert_array_equal(pe[0, 0::2], 0.0)   # PE(0, 2i) = sin 0
+    np.testing.assert_array_equal(pe[0, 1::2], 1.0)   # PE(0, 2i+1) = cos 0
+    pos = np.arange(64)
+    np.testing.assert_allclose(pe[:, 0], np.sin(pos))
+    np.testing.assert_allclose(pe[:, 1], np.cos(pos))
+    assert pe[1, 2] == pytest.approx(math.sin(1 / 10000 ** (2 / 128)))
+    assert pe[5, 3] == pytest.approx(math.cos(5 / 10000 ** (2 / 128)))
+    assert pe[10, 64] == pytest.approx(math.sin(10 / 10000 ** (64 / 128)))
+    assert pe[63, 127] == pytest.approx(math.cos(63 / 10000 ** (126 / 128)))
+    np.testing.assert_allclose(pe[:, 0::2] ** 2 + pe[:, 1::2] ** 2, 1.0)
+    assert len({tuple(np.round(r, 9)) for r in pe}) == 64  # every position is unique
+    for dim in (0, 1, 16, 33, 127):
+        np.testing.assert_allclose(maths.positional_encoding_component(pos, dim, 128), pe[:, dim])
+
+
+# ============================================================== catalogue
+def test_catalogue_ids_counts_and_texts():
+    specs = F.catalogue()
+    ids = [s.id for s in specs]
+    assert len(ids) == len(set(ids))
+    assert set(REQUIRED_IDS) <= set(ids)
+    assert sum(s.kind == "plot" for s in specs) >= 13
+    assert sum(s.kind == "diagram" for s in specs) >= 8
+    allowed = {"p", "strong", "em", "ul", "li"}
+    for s in specs:
+        assert F.ID_RE.match(s.id) and s.id.startswith(s.kind + "-"), s.id
+        assert s.kind in ("plot", "diagram")
+        assert s.title and s.prompt.strip()
+        assert s.keywords and all(k == k.lower().strip() and k for k in s.keywords), s.id
+        tags = {t.lower() for t in re.findall(r"<\s*/?\s*([^\s>/]*)", s.answer_html)}
+        assert tags <= allowed, (s.id, tags - allowed)  # also: no bare "<" (write \lt inside maths)
+        assert r"\(" in s.answer_html or r"\[" in s.answer_html, s.id  # a MathJax formula
+        assert s.answer_html.count(r"\(") == s.answer_html.count(r"\)"), s.id
+        assert s.answer_html.count(r"\[") == s.answer_html.count(r"\]"), s.id
+        assert re.fullmatch(r"genai-" + re.escape(s.id) + r"-[0-9a-f]{12}\.png", s.filename)
+
+
+def test_catalogue_and_hash_do_not_import_matplotlib():
+    code = ("import sys; import builder.figures as f; specs = f.catalogue(); "
+            "[s.filename for s in specs]; print('matplotlib' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_content_hash_tracks_source_params_and_version(monkeypatch):
+    spec = next(s for s in F.catalogue() if s.id == "plot-sigmoid")
+    h = spec.content_hash()
+    assert h == spec.content_hash()
+    assert F.FigureSpec(**{**spec.__dict__, "params": (("x_min", -6.0),)}).content_hash() != h
+    assert F.FigureSpec(**{**spec.__dict__, "draw": plots.draw_tanh}).content_hash() != h
+    monkeypatch.setattr(F, "RENDER_VERSION", F.RENDER_VERSION + "-other")
+    assert spec.content_hash() != h
+
+
+# ============================================================== rendering
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    base = tmp_path_factory.mktemp("figs")
+    t0 = time.perf_counter()
+    assets = F.render_all(base / "out", base / "cache")
+    cold = time.perf_counter() - t0
+    return {"assets": assets, "out": base / "out", "cache": base / "cache", "base": base, "cold": cold}
+
+
+def test_every_png_exists_with_declared_size(rendered):
+    assets = rendered["assets"]
+    assert [a.id for a in assets] == [s.id for s in F.catalogue()]
+    for a in assets:
+        assert F.FILENAME_RE.match(a.filename) and re.fullmatch(r"[a-z0-9.-]+", a.filename), a.filename
+        path = rendered["out"] / a.filename
+        with Image.open(path) as im:
+            im.load()
+            assert im.format == "PNG"
+            assert im.size == (a.width, a.height)
+            assert 900 <= a.width <= 1200 and a.height >= 600
+            rgb = np.asarray(im.convert("RGB"))
+        assert tuple(rgb[0, 0]) == (255, 255, 255) and tuple(rgb[-1, -1]) == (255, 255, 255)  # white bg
+        assert a.kind == "plot" and a.labels == () or a.kind == "diagram" and a.labels
+        assert (rendered["cache"] / a.filename).read_bytes() == path.read_bytes()
+        meta = json.loads((rendered["cache"] / (a.filename[:-4] + ".json")).read_text())
+        assert (meta["width"], meta["height"]) == (a.width, a.height)
+        assert [F.Label(**lb) for lb in meta["labels"]] == list(a.labels)
+
+
+def test_render_is_deterministic(rendered, tmp_path):
+    again = F.render_all(tmp_path / "again")  # no cache: everything is drawn again
+    assert again == rendered["assets"]
+    for a in again:
+        assert (tmp_path / "again" / a.filename).read_bytes() == (rendered["out"] / a.filename).read_bytes(), a.id
+
+
+def test_warm_cache_never_draws(rendered, tmp_path, monkeypatch):
+    def boom(spec):
+        raise AssertionError(f"{spec.id} was drawn despite a warm cache")
+
+    monkeypatch.setattr(F, "_draw_figure", boom)
+    t0 = time.perf_counter()
+    warm = F.render_all(tmp_path / "warm", rendered["cache"])
+    elapsed = time.perf_counter() - t0
+    assert warm == rendered["assets"]
+    for a in warm:
+        assert (tmp_path / "warm" / a.filename).read_bytes() == (rendered["out"] / a.filename).read_bytes()
+    assert elapsed < 1.0, f"warm render took {elapsed:.2f}s"
+
+
+def test_warm_cache_in_fresh_process_is_fast_and_skips_matplotlib(rendered, tmp_path):
+    code = ("import sys, time; from pathlib import Path; import builder.figures as f; t = time.perf_counter(); "
+            f"f.render_all(Path({str(tmp_path / 'o')!r}), Path({str(rendered['cache'])!r})); "
+            "print(time.perf_counter() - t, 'matplotlib' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    seconds, imported = out.stdout.split()
+    assert imported == "False"
+    assert float(seconds) < 1.0
+
+
+def test_stale_or_corrupt_cache_is_not_used(rendered, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    first = F.render_all(tmp_path / "a", cache, only=["plot-relu"])[0]
+    # a corrupted PNG in the cache is detected by its recorded sha256 and redrawn
+    (cache / first.filename).write_bytes(b"not a png")
+    again = F.render_all(tmp_path / "b", cache, only=["plot-relu"])[0]
+    assert again == first
+    assert (tmp_path / "b" / first.filename).read_bytes() == (rendered["out"] / first.filename).read_bytes()
+    # another RENDER_VERSION -> another hash and filename: the old file is never used
+    calls = []
+    real = F._draw_figure
+    monkeypatch.setattr(F, "_draw_figure", lambda spec: calls.append(spec.id) or real(spec))
+    monkeypatch.setattr(F, "RENDER_VERSION", F.RENDER_VERSION + "-bumped")
+    bumped = F.render_all(tmp_path / "c", cache, only=["plot-relu"])[0]
+    assert calls == ["plot-relu"] and bumped.filename != first.filename
+    with pytest.raises(KeyError):
+        F.render_all(tmp_path / "d", cache, only=["plot-nope"])
+
+
+# ============================================================== labels / masks
+def _rects(labels):
+    return [(lb.left, lb.top, lb.left + lb.width, lb.top + lb.height) for lb in labels]
+
+
+def test_diagram_labels_are_valid_masks(rendered):
+    diagrams_ = [a for a in rendered["assets"] if a.kind == "diagram"]
+    assert len(diagrams_) >= 8
+    for a in diagrams_:
+        assert 5 <= len(a.labels) <= 10, a.id
+        texts = [lb.text for lb in a.labels]
+        assert all(t.strip() for t in texts) and len(set(texts)) == len(texts), a.id
+        for t in texts:  # short: at most 4 words (maths like "z = μ + σ ⊙ ε" does not count)
+            assert len(re.findall(r"[A-Za-z]{3,}", t)) <= 4 and len(t) <= 40, (a.id, t)
+        for lb in a.labels:
+            for v in (lb.left, lb.top, lb.width, lb.height):
+                assert 0.0 <= v <= 1.0 and round(v, 4) == v, (a.id, lb)
+            assert lb.width > 0 and lb.height > 0
+            assert lb.left + lb.width <= 1.0 + 1e-9 and lb.top + lb.height <= 1.0 + 1e-9, (a.id, lb)
+            assert lb.height * a.height >= 35, (a.id, lb.text)  # >= 14 pt text at 200 dpi plus padding
+        rects = _rects(a.labels)
+        for i in range(len(rects)):
+            for j in range(i + 1, len(rects)):
+                assert not F._overlap(rects[i], rects[j]), (a.id, texts[i], texts[j])
+
+
+def _png_array(fig):
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=plots.DPI, metadata={"Software": None})
+    return buf.getvalue(), np.asarray(Image.open(buf).convert("RGB")).astype(int)
+
+
+@pytest.mark.parametrize("figure_id", [s.id for s in F.catalogue() if s.kind == "diagram"])
+def test_masks_cover_the_label_text(rendered, figure_id):
+    """Hiding the label texts changes pixels only inside the masks, and inside every mask."""
+    spec = next(s for s in F.catalogue() if s.id == figure_id)
+    asset = next(a for a in rendered["assets"] if a.id == figure_id)
+    with plots.style_context():
+        fig, _ = spec.draw(**dict(spec.params))
+        png, full = _png_array(fig)
+        fig2, labels2 = spec.draw(**dict(spec.params))
+        for lt in labels2:
+            lt.text.set_visible(False)
+        _, bare = _png_array(fig2)
+    assert png == (rendered["out"] / asset.filename).read_bytes()  # same pixels as the deck's PNG
+    h, w = full.shape[:2]
+    changed = np.any(full != bare, axis=2)
+    inside = np.zeros_like(changed)
+    for lb in asset.labels:
+        x0, y0 = int(math.floor(lb.left * w)), int(math.floor(lb.top * h))
+        x1, y1 = int(math.ceil((lb.left + lb.width) * w)), int(math.ceil((lb.top + lb.height) * h))
+        assert changed[y0:y1, x0:x1].sum() > 20, f"{figure_id}: no text under the mask of {lb.text!r}"
+        inside[y0:y1, x0:x1] = True
+    stray = changed & ~inside
+    assert not stray.any(), f"{figure_id}: {int(stray.sum())} label pixels outside every mask"
+
+
+# ============================================================== plotted content
+def _draw(figure_id):
+    spec = next(s for s in F.catalogue() if s.id == figure_id)
+    with plots.style_context():
+        result = spec.draw(**dict(spec.params))
+        fig = result[0] if isinstance(result, tuple) else result
+        fig.canvas.draw()
+    return fig
+
+
+def _texts(fig):
+    from matplotlib.text import Text
+
+    return [t.get_text() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+
+
+def _main_line(fig):
+    lines = [ln for ax in fig.axes for ln in ax.get_lines() if len(ln.get_xdata()) > 100]
+    assert len(lines) == 1
+    return np.asarray(lines[0].get_xdata(), float), np.asarray(lines[0].get_ydata(), float)
+
+
+@pytest.mark.parametrize("figure_id,reference", [
+    ("plot-sigmoid", lambda x: 1 / (1 + np.exp(-x))),
+    ("plot-tanh", np.tanh),
+    ("plot-relu", lambda x: np.where(x > 0, x, 0.0)),
+    ("plot-leaky-relu", lambda x: np.where(x > 0, x, 0.1 * x)),
+    ("plot-gelu", lambda x: np.array([v * _phi(v) for v in x])),
+    ("plot-lr-step-decay", lambda t: 0.1 * 0.5 ** (t // 200)),
+    ("plot-lr-exponential-decay", lambda t: 0.1 * np.exp(t * math.log(0.997))),
+    ("plot-lr-cosine-annealing", lambda t: 0.05 * (1 + np.cos(np.pi * t / 1000))),
+    ("plot-lr-warmup-cosine", lambda t: np.where(t < 100, 0.1 * t / 100,
+                                                 0.05 * (1 + np.cos(np.pi * (t - 100) / 900)))),
+])
+def test_single_curve_plots_draw_the_right_function_unnamed(figure_id, reference):
+    fig = _draw(figure_id)
+    x, y = _main_line(fig)
+    np.testing.assert_allclose(y, reference(x), atol=1e-9)
+    if figure_id in ACTIVATION_IDS:
+        assert x.min() <= -4.9 and x.max() >= 4.9
+    else:
+        assert x.min() == 0 and x.max() >= 999
+    words = " ".join(_texts(fig)).lower()
+    for name in ("sigmoid", "logistic", "tanh", "relu", "gelu", "leaky", "step decay", "exponential",
+                 "cosine", "warm", "anneal", "decay"):
+        assert name not in words, f"{figure_id} gives away the answer: {name!r}"
+    assert not any(ax.get_title() for ax in fig.axes) and all(ax.get_legend() is None for ax in fig.axes)
+
+
+def test_comparison_plot_names_all_five():
+    fig = _draw("plot-activation-comparison")
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend[:3] == ["sigmoid", "tanh", "ReLU"] and legend[3].startswith("Leaky ReLU") and legend[4] == "GELU"
+
+
+def test_softmax_plot_bars_match_independent_softmax():
+    fig = _draw("plot-softmax-temperature")
+    ax = fig.axes[0]
+    z = np.array([3.0, 2.0, 1.0, 0.5, 0.0, -1.0])
+    heights = [[r.get_height() for r in c] for c in ax.containers]
+    assert len(heights) == 3
+    for T, h in zip((0.5, 1.0, 2.0), heights):
+        e = np.exp(z / T)
+        np.testing.assert_allclose(h, e / e.sum(), atol=1e-12)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["uniform", "T = 0.5", "T = 1", "T = 2"]
+
+
+def test_top_k_top_p_plot_highlights_5_and_8_tokens():
+    fig = _draw("plot-top-k-top-p")
+    grey = tuple(int(F.plots.GREY_BAR[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    kept = []
+    for ax in fig.axes:
+        bars = ax.containers[0]
+        kept.append([tuple(np.round(b.get_facecolor()[:3], 4)) != tuple(np.round(grey, 4)) for b in bars])
+    assert kept[0] == [True] * 5 + [False] * 10
+    assert kept[1] == [True] * 8 + [False] * 7
+
+
+def test_positional_encoding_heatmap_is_the_sinusoid_matrix():
+    fig = _draw("plot-positional-encoding-heatmap")
+    img = fig.axes[0].get_images()[0].get_array()
+    pos, i = np.arange(64)[:, None], np.arange(128)[None, :]
+    angle = pos / 10000 ** ((i - i % 2) / 128)
+    np.testing.assert_allclose(img, np.where(i % 2 == 0, np.sin(angle), np.cos(angle)), atol=1e-12)
+    assert img.shape == (64, 128)
+
+
+# ============================================================== layout checks refuse bad figures
+def _bad_overlap():
+    c = diagrams._Canvas(3.0)
+    for i in range(5):
+        c.note(1.0 + i * 0.2, 1.5, f"label {i}")
+    return c.result()
+
+
+def _bad_clipped():
+    c = diagrams._Canvas(3.0)
+    for i in range(4):
+        c.note(1.2, 0.5 + i * 0.6, f"label {i}")
+    c.note(5.4, 1.5, "far right edge")
+    return c.result()
+
+
+def _bad_small_font():
+    fig, ax = plots._figure(4.0)
+    ax.plot([0, 1], [0, 1])
+    ax.text(0.5, 0.5, "tiny", fontsize=9)
+    return fig
+
+
+def _bad_text_overflows_box():
+    c = diagrams._Canvas(3.0)
+    c.box(2.75, 2.5, 1.0, 0.5, "a much too long label")
+    for i in range(4):
+        c.note(1.0 + i * 1.2, 1.0, f"l{i}")
+    return c.result()
+
+
+@pytest.mark.parametrize("draw,kind,message", [
+    (_bad_overlap, "diagram", "masks overlap"),
+    (_bad_clipped, "diagram", "clipped"),
+    (_bad_small_font, "plot", "below 14 pt"),
+    (_bad_text_overflows_box, "diagram", "does not fit its box"),
+])
+def test_layout_checks_reject_bad_figures(draw, kind, message):
+    spec = F.FigureSpec("diagram-bad", kind, "t", "p", r"<p>\(x\)</p>", ("x",), draw)
+    with pytest.raises(F.FigureError, match=message):
+        F._rasterize(spec)
