@@ -113,16 +113,43 @@ def cmd_export(args) -> int:
 
 
 def cmd_build(args) -> int:
+    import warnings
+
+    from .anki import package
     from .export import export_set
     from .questionset import write_atomic
+    from .topics import TopicError, load_taxonomy
 
     started = time.perf_counter()
     qset = _load_set(args)
+    decks_dir = Path(args.decks)
+    try:
+        taxonomy = load_taxonomy(decks_dir / "topics.yaml")
+    except TopicError as e:
+        raise InputError(str(decks_dir / "topics.yaml"), None, str(e)) from None
+    if getattr(args, "input", None):
+        # a user's set: its own revision, else the file's modification time, keeps updates flowing
+        rev = (qset.get("revision") or {}).get("timestamp") if isinstance(qset.get("revision"), dict) else None
+        qset = {**qset, "revision": {"timestamp": int(rev or Path(args.input).stat().st_mtime)}}
     out_dir = Path(args.output_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / "questions.json"
-    write_atomic(target, json.dumps(export_set(qset), indent=1, ensure_ascii=False) + "\n")
-    _summary(_set_summary(qset), started, f"; wrote {target}")
+    cache = Path(args.cache_dir)
+    cache.mkdir(parents=True, exist_ok=True)
+    bar = Progress(5, "build")
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="genai-media-") as media, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", module="genanki")
+        build = package.collect(qset, decks_dir, Path(media), cache, taxonomy, progress=bar)
+        groups = package.select(build, args.split)
+        for name, built in groups.items():
+            package.write_package(out_dir / f"{name}.apkg", built, Path(media), build.timestamp)
+        bar("packages")
+    bar.close()
+    write_atomic(out_dir / "questions.json", json.dumps(export_set(qset), indent=1, ensure_ascii=False) + "\n")
+    counts = build.counts()
+    print(f"notes: {counts['qa']} Q&A, {counts['cloze']} cloze, {counts['io']} image occlusion, "
+          f"{counts['figure']} figure; {len(groups)} package(s) in {out_dir}")
+    _summary(_set_summary(qset), started)
     return 0
 
 
@@ -144,6 +171,8 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="build the outputs into dist/ from decks/questions.json or --input FILE")
     b.add_argument("--input", help="your own question set, JSON or YAML, in the schema of decks/schema.json")
     b.add_argument("--output-dir", default=str(DIST), help="where to write the outputs (default: dist/)")
+    b.add_argument("--split", choices=["topic", "source"], help="one package per top-level topic or per source document")
+    b.add_argument("--cache-dir", default=str(ROOT / ".cache" / "figures"), help="rendered-figure cache (default: .cache/figures)")
     b.set_defaults(func=cmd_build, strict=True)
     return p
 

@@ -19,7 +19,9 @@ Documented choices:
 """
 from __future__ import annotations
 
+import hashlib
 import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -303,7 +305,7 @@ def normalize(paths: DeckPaths, progress=None) -> Result:
     questions.sort(key=lambda q: int(q["id"][1:]))
     distinct_ids = {(occ_to_id[a], occ_to_id[b]) for a, b in distinct_occ}
     _related(questions, expand, cur, distinct_ids)
-    qset = {"format": FORMAT, "questions": questions}
+    qset = {"format": FORMAT, "revision": _revision(questions, paths.questions), "questions": questions}
     summary = {
         "occurrences": len(occs),
         "questions": len(questions),
@@ -312,6 +314,25 @@ def normalize(paths: DeckPaths, progress=None) -> Result:
         "per_document": _per_document(occs),
     }
     return Result(qset, registry, summary, cur, expand, distinct_ids)
+
+
+def _revision(questions: list[dict], previous: Path) -> dict:
+    """Content hash + the time that content first appeared.
+
+    Anki updates an imported note only when the package's modification time is
+    newer than the note's, so a changed set needs a newer timestamp, while an
+    unchanged set must keep its old one (re-runs stay byte-identical).
+    """
+    digest = hashlib.sha256(json.dumps(questions, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+    old = {}
+    if previous.exists():
+        try:
+            old = json.loads(previous.read_text(encoding="utf-8")).get("revision") or {}
+        except (ValueError, AttributeError):
+            old = {}
+    if old.get("sha256") == digest and isinstance(old.get("timestamp"), int):
+        return {"sha256": digest, "timestamp": old["timestamp"]}
+    return {"sha256": digest, "timestamp": max(int(time.time()), int(old.get("timestamp") or 0) + 1)}
 
 
 def _per_document(occs: list[Occurrence]) -> dict[str, int]:

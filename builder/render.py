@@ -48,7 +48,7 @@ def _math_display(self, tokens, idx, options, env):
 
 def _math_block(self, tokens, idx, options, env):
     body = html.escape(tokens[idx].content.strip(), quote=False)
-    return f"<p>\\[{body}\\]</p>\n"
+    return f'<div class="math-block">\\[{body}\\]</div>\n'
 
 
 def _build_markdown() -> MarkdownIt:

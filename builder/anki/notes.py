@@ -1,0 +1,226 @@
+"""Question set + figures + clozes → genanki notes with complete, phone-ready fields.
+
+Everything a learner needs is inside the fields as plain HTML (phones run no
+add-ons): the other sources' explanations, related questions by their text,
+sources, figure attributions and the permanent id the desktop add-on links by.
+GUIDs come from permanent ids only, never from field text.
+"""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import genanki
+from bs4 import BeautifulSoup
+
+from ..render import sanitize
+from . import models
+
+ROOT_DECK = "GenAI Interview Prep"
+GUID_NS = {"qa": "genai-qa", "cloze": "genai-cloze", "figure": "genai-figure", "io": "genai-io"}
+MAX_RELATED_SHOWN = 8
+
+
+def guid(kind: str, permanent_id: str) -> str:
+    return genanki.guid_for(GUID_NS[kind], permanent_id)
+
+
+def wrap_tables(fragment: str) -> str:
+    """Wide tables scroll inside their own box instead of widening the card."""
+    if "<table" not in fragment:
+        return fragment
+    soup = BeautifulSoup(fragment, "html.parser")
+    for table in soup.find_all("table"):
+        parent = table.parent
+        if parent is not None and parent.name == "div" and "qa-table" in (parent.get("class") or []):
+            continue
+        wrapper = soup.new_tag("div", attrs={"class": "qa-table"})
+        table.wrap(wrapper)
+    return str(soup)
+
+
+def card_html(fragment: str) -> str:
+    return sanitize(wrap_tables(fragment))
+
+
+def esc(text: str | None) -> str:
+    return html.escape(text or "", quote=True)
+
+
+def tag_safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_:\-]+", "_", text).strip("_")
+
+
+@dataclass
+class Context:
+    """Lookups shared by all notes of one build."""
+
+    questions: dict[str, dict]
+    documents: dict[str, dict]  # file name -> {slug, title}
+    topic_names: dict[str, str]  # path -> display name
+    figures: dict[str, object] = field(default_factory=dict)  # figure id -> FigureAsset
+    figs_by_question: dict[str, list[str]] = field(default_factory=dict)
+    questions_by_figure: dict[str, list[str]] = field(default_factory=dict)
+    doc_figure_files: dict[str, str] = field(default_factory=dict)  # ref -> media file name
+
+    def doc_title(self, document: str) -> str:
+        return (self.documents.get(document) or {}).get("title") or document
+
+    def doc_slug(self, document: str) -> str:
+        slug = (self.documents.get(document) or {}).get("slug")
+        return slug or re.sub(r"[^a-z0-9]+", "-", Path(document).stem.lower()).strip("-") or "document"
+
+    def topic_name(self, path: str) -> str:
+        return self.topic_names.get(path) or path.split("::")[-1].replace("_", " ")
+
+    def deck_for(self, topics: list[str]) -> str:
+        """Subdeck per top-level topic: GenAI::Transformers::Attention -> "GenAI Interview Prep::Transformers"."""
+        first = topics[0].split("::")
+        top = "::".join(first[:2]) if len(first) > 1 else first[0]
+        return f"{ROOT_DECK}::{self.topic_name(top)}"
+
+    def tags_for(self, q: dict, kind: str) -> list[str]:
+        tags = [tag_safe(t) for t in q["topics"]]
+        tags += [f"source::{self.doc_slug(s['document'])}" for s in q.get("sources", [])]
+        tags.append(f"kind::{kind}")
+        return sorted(dict.fromkeys(tags))
+
+
+def _source_line(ctx: Context, s: dict) -> str:
+    parts = [f"<b>{esc(ctx.doc_title(s['document']))}</b>"]
+    if s.get("section"):
+        parts.append(f"§ {esc(s['section'])}")
+    if s.get("number"):
+        parts.append(f"No. {esc(s['number'])}")
+    return ", ".join(parts)
+
+
+def _figure_block(src: str, caption: str) -> str:
+    return (f'<div class="qa-figure"><img src="{esc(src)}" alt="{esc(caption)}">'
+            f'<div class="qa-figure-caption">{esc(caption)}</div></div>')
+
+
+def related_list(ctx: Context, ids: list[str]) -> str:
+    items = []
+    for rid in ids[:MAX_RELATED_SHOWN]:
+        r = ctx.questions.get(rid)
+        if r is None:
+            continue
+        topic = ctx.topic_name(r["topics"][0]) if r.get("topics") else ""
+        items.append(f'<li>{r.get("question_html") or esc(r["question"])} '
+                     f'<span class="qa-topic">· {esc(topic)}</span> <span class="qa-id">{esc(rid)}</span></li>')
+    return f"<ul>{''.join(items)}</ul>" if items else ""
+
+
+def qa_fields(ctx: Context, q: dict) -> list[str]:
+    primary = q.get("primary_source")
+    others, seen = [], {_norm(q["answer_html"])}
+    for s in q.get("sources", []):
+        body = _norm(s["answer_html"])
+        if s["document"] == primary and body in seen:
+            continue
+        if body in seen:
+            continue
+        seen.add(body)
+        others.append(f'<details><summary>{_source_line(ctx, s)}</summary>'
+                      f'<div class="qa-source-question">{esc(s["question"])}</div>{card_html(s["answer_html"])}</details>')
+    figures = [_figure_block(ctx.figures[f].filename, ctx.figures[f].title)
+               for f in ctx.figs_by_question.get(q["id"], []) if f in ctx.figures]
+    attributions = []
+    for f in q.get("figures", []):
+        if f["ref"] in ctx.doc_figure_files:
+            figures.append(_figure_block(ctx.doc_figure_files[f["ref"]], f.get("caption") or f["ref"]))
+        credit = esc(f.get("caption") or f["ref"])
+        if f.get("source_url"):
+            credit += f' — <a href="{esc(f["source_url"])}">{esc(f["source_url"])}</a>'
+        elif f.get("source_text"):
+            credit += f" — {esc(f['source_text'])}"
+        attributions.append(f"<li>{credit}</li>")
+    sources = "".join(f"<li>{_source_line(ctx, s)}</li>" for s in q.get("sources", []))
+    header = f'<div class="qa-label">Other explanations ({len(others)})</div>' if others else ""
+    return [
+        q.get("question_html") or esc(q["question"]),
+        card_html(q["answer_html"]),
+        "".join(figures),
+        header + "".join(others),
+        related_list(ctx, q.get("related", [])),
+        f"<ul>{sources}</ul>" if sources else "",
+        sanitize(f"<ul>{''.join(attributions)}</ul>") if attributions else "",
+        esc(q["id"]),
+    ]
+
+
+def _norm(fragment: str) -> str:
+    return re.sub(r"\s+", " ", fragment).strip()
+
+
+class _Note(genanki.Note):
+    """A note whose GUID is given (never derived from field text)."""
+
+
+def qa_note(ctx: Context, q: dict) -> genanki.Note:
+    return _Note(model=models.QA_MODEL, fields=qa_fields(ctx, q), tags=ctx.tags_for(q, "qa"),
+                 guid=guid("qa", q["id"]), sort_field=q["question"])
+
+
+def origin_html(ctx: Context, q: dict) -> str:
+    return (f'<div class="qa-question">{q.get("question_html") or esc(q["question"])}</div>'
+            f'<div class="qa-answer">{card_html(q["answer_html"])}</div>')
+
+
+def cloze_note(ctx: Context, c) -> genanki.Note:
+    q = ctx.questions[c.qid]
+    fields = [c.text, sanitize(c.back_extra), origin_html(ctx, q), esc(c.id), esc(c.qid)]
+    return _Note(model=models.CLOZE_MODEL, fields=fields, tags=ctx.tags_for(q, "cloze"),
+                 guid=guid("cloze", c.id), sort_field=re.sub(r"<[^>]+>", "", c.text)[:200])
+
+
+def figure_topics(ctx: Context, fig_id: str) -> list[str]:
+    """A figure's topics are those of the questions it illustrates (most common first)."""
+    counts: dict[str, int] = {}
+    for qid in ctx.questions_by_figure.get(fig_id, []):
+        for i, t in enumerate(ctx.questions[qid]["topics"]):
+            counts[t] = counts.get(t, 0) + (3 if i == 0 else 1)
+    return sorted(counts, key=lambda t: (-counts[t], t))[:3]
+
+
+def _figure_tags(ctx: Context, fig_id: str) -> list[str]:
+    tags = [tag_safe(t) for t in figure_topics(ctx, fig_id)]
+    docs = {s["document"] for qid in ctx.questions_by_figure.get(fig_id, []) for s in ctx.questions[qid]["sources"]}
+    tags += [f"source::{ctx.doc_slug(d)}" for d in docs]
+    tags.append("kind::image")
+    return sorted(dict.fromkeys(tags))
+
+
+def figure_note(ctx: Context, fig) -> genanki.Note:
+    related = related_list(ctx, ctx.questions_by_figure.get(fig.id, []))
+    fields = [esc(fig.prompt), f'<img src="{esc(fig.filename)}" alt="{esc(fig.kind)}">',
+              sanitize(fig.answer_html), related, esc(fig.id)]
+    return _Note(model=models.FIGURE_MODEL, fields=fields, tags=_figure_tags(ctx, fig.id),
+                 guid=guid("figure", fig.id), sort_field=fig.prompt)
+
+
+def _fraction(x: float) -> str:
+    """Up to 4 decimals, as Anki's editor writes them."""
+    return f"{x:.4f}".rstrip("0").rstrip(".") or "0"
+
+
+def occlusion_field(labels) -> str:
+    """Anki's mask syntax: one rect per label, one card per label (c1, c2, …), hide all / guess one."""
+    return "<br>".join(
+        f"{{{{c{i}::image-occlusion:rect:left={_fraction(l.left)}:top={_fraction(l.top)}"
+        f":width={_fraction(l.width)}:height={_fraction(l.height)}:oi=1}}}}"
+        for i, l in enumerate(labels, start=1))
+
+
+def io_note(ctx: Context, fig) -> genanki.Note:
+    related = related_list(ctx, ctx.questions_by_figure.get(fig.id, []))
+    labels = "".join(f"<li>{esc(l.text)}</li>" for l in fig.labels)
+    back = sanitize(f"{fig.answer_html}<div class='qa-label'>All labels</div><ul>{labels}</ul>"
+                    + (f"<div class='qa-label'>Questions this diagram illustrates</div>{related}" if related else ""))
+    fields = [occlusion_field(fig.labels), f'<img src="{esc(fig.filename)}">',
+              esc(f"{fig.title}: name the hidden part"), back, f'<span class="qa-id">{esc(fig.id)}</span>']
+    return _Note(model=models.IO_MODEL, fields=fields, tags=_figure_tags(ctx, fig.id),
+                 guid=guid("io", fig.id), sort_field=fig.title)

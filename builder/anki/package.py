@@ -1,0 +1,194 @@
+"""Assemble notes into decks and write byte-stable `.apkg` files atomically.
+
+One package with every note (subdecks per top-level topic), or with `split`
+one package per top-level topic or per source document. Deck and model ids
+are constants; note/card ids come from a fixed timestamp, and the zip is
+written with fixed entry dates, so the same input gives the same bytes.
+"""
+from __future__ import annotations
+
+import calendar
+import hashlib
+import itertools
+import json
+import os
+import re
+import sqlite3
+import tempfile
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import genanki
+import yaml
+
+from .. import cloze as cloze_mod
+from .. import figures as figures_mod
+from ..errors import InputError
+from . import figlinks, models, notes
+
+PACKAGE_STEM = "genai-interview-prep"
+ZIP_DATE = (2026, 1, 1, 0, 0, 0)
+def style_epoch() -> int:
+    """STYLE_REVISION (YYYYMMDDNN) as a Unix time: the oldest timestamp a package may carry."""
+    rev = str(models.STYLE_REVISION)
+    y, m, d, n = int(rev[:4]), int(rev[4:6]), int(rev[6:8]), int(rev[8:])
+    return calendar.timegm((y, m, d, 0, 0, 0)) + n * 60
+
+
+def deck_id(name: str) -> int:
+    return int(hashlib.sha256(f"genai-deck:{name}".encode()).hexdigest()[:13], 16) + 1
+
+
+@dataclass
+class BuiltNote:
+    kind: str  # qa | cloze | figure | io
+    note: genanki.Note
+    deck: str
+    documents: frozenset = frozenset()
+    media: tuple[str, ...] = ()
+
+
+@dataclass
+class Build:
+    notes: list[BuiltNote] = field(default_factory=list)
+    media_dir: Path | None = None
+    timestamp: int = 0
+
+    def counts(self) -> Counter:
+        return Counter(n.kind for n in self.notes)
+
+
+def load_documents(path: Path) -> dict:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as e:
+        raise InputError(str(path), None, f"cannot read document titles: {e}") from None
+
+
+def collect(qset: dict, decks_dir: Path, media_dir: Path, cache_dir: Path, taxonomy=None,
+            progress=None) -> Build:
+    """Every note of the build; figures are rendered (or taken from cache) into media_dir."""
+    questions = qset["questions"]
+    topic_names = {p: taxonomy.name(p) for p in taxonomy.paths} if taxonomy else {}
+    ctx = notes.Context(
+        questions={q["id"]: q for q in questions},
+        documents=load_documents(decks_dir / "documents.yaml"),
+        topic_names=topic_names,
+    )
+    assets = figures_mod.render_all(media_dir, cache_dir)
+    if progress:
+        progress("figures")
+    ctx.figures = {a.id: a for a in assets}
+    ctx.figs_by_question, ctx.questions_by_figure = figlinks.link(assets, questions)
+    ctx.doc_figure_files = _document_figures(decks_dir / "figures", media_dir, questions)
+
+    build = Build(media_dir=media_dir, timestamp=max(style_epoch(), int((qset.get("revision") or {}).get("timestamp") or 0)))
+    for q in sorted(questions, key=lambda q: q["id"]):
+        media = tuple(ctx.figures[f].filename for f in ctx.figs_by_question.get(q["id"], []))
+        media += tuple(ctx.doc_figure_files[f["ref"]] for f in q.get("figures", []) if f["ref"] in ctx.doc_figure_files)
+        build.notes.append(BuiltNote("qa", notes.qa_note(ctx, q), ctx.deck_for(q["topics"]),
+                                     frozenset(s["document"] for s in q.get("sources", [])), media))
+    if progress:
+        progress("Q&A notes")
+    for c in cloze_mod.generate(questions):
+        q = ctx.questions[c.qid]
+        build.notes.append(BuiltNote("cloze", notes.cloze_note(ctx, c), ctx.deck_for(q["topics"]),
+                                     frozenset(s["document"] for s in q.get("sources", []))))
+    if progress:
+        progress("cloze notes")
+    for a in assets:
+        linked = ctx.questions_by_figure.get(a.id, [])
+        topics = notes.figure_topics(ctx, a.id) or ["GenAI::Neural_Networks"]
+        docs = frozenset(s["document"] for qid in linked for s in ctx.questions[qid].get("sources", []))
+        deck = ctx.deck_for(topics)
+        build.notes.append(BuiltNote("figure", notes.figure_note(ctx, a), deck, docs, (a.filename,)))
+        if a.kind == "diagram":
+            build.notes.append(BuiltNote("io", notes.io_note(ctx, a), deck, docs, (a.filename,)))
+    if progress:
+        progress("image notes")
+    return build
+
+
+def _document_figures(folder: Path, media_dir: Path, questions: list[dict]) -> dict[str, str]:
+    """Documents' own figures dropped into decks/figures/<ref>.<png|jpg|jpeg|gif|svg|webp> by a user."""
+    if not folder.is_dir():
+        return {}
+    wanted = {f["ref"] for q in questions for f in q.get("figures", [])}
+    found = {}
+    for path in sorted(folder.iterdir()):
+        if path.stem in wanted and path.suffix.lower() in {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}:
+            safe = re.sub(r"[^A-Za-z0-9_.-]", "-", f"docfig-{path.stem}{path.suffix.lower()}")
+            (media_dir / safe).write_bytes(path.read_bytes())
+            found[path.stem] = safe
+    return found
+
+
+def select(build: Build, split: str | None, taxonomy_names: dict[str, str] | None = None) -> dict[str, list[BuiltNote]]:
+    """Package name -> its notes."""
+    if split is None:
+        return {PACKAGE_STEM: build.notes}
+    groups: dict[str, list[BuiltNote]] = {}
+    for n in build.notes:
+        if split == "topic":
+            keys = [n.deck.split("::", 1)[1] if "::" in n.deck else n.deck]
+        else:
+            keys = sorted(n.documents)
+        for k in keys:
+            groups.setdefault(k, []).append(n)
+    return {f"{PACKAGE_STEM}-{_slug(k)}": v for k, v in sorted(groups.items())}
+
+
+def _slug(text: str) -> str:
+    text = re.sub(r"\.txt$", "", text)
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "deck"
+
+
+def write_package(path: Path, built: list[BuiltNote], media_dir: Path, timestamp: int) -> None:
+    """Write one .apkg atomically: temp file in the same folder, then rename."""
+    deck_names = sorted({n.deck for n in built} | {notes.ROOT_DECK})
+    decks = {name: genanki.Deck(deck_id(name), name,
+                                description="Generative-AI / LLM interview prep" if name == notes.ROOT_DECK else "")
+             for name in deck_names}
+    for n in built:
+        decks[n.deck].add_note(n.note)
+    for m in models.MODELS:  # every package carries every note type, so links resolve the same way
+        decks[notes.ROOT_DECK].add_model(m)
+    media = sorted({f for n in built for f in n.media})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        _write_apkg(Path(tmp), [decks[d] for d in deck_names], [media_dir / f for f in media], timestamp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _write_apkg(target: Path, decks: list, media_files: list[Path], timestamp: int) -> None:
+    package = genanki.Package(decks, media_files=[str(p) for p in media_files])
+    fd, dbfile = tempfile.mkstemp(suffix=".anki2")
+    os.close(fd)
+    try:
+        conn = sqlite3.connect(dbfile)
+        package.write_to_db(conn.cursor(), timestamp, itertools.count(int(timestamp) * 1000))
+        conn.commit()
+        conn.execute("VACUUM")
+        conn.close()
+        with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            _add(zf, "collection.anki2", Path(dbfile).read_bytes())
+            _add(zf, "media", json.dumps({str(i): p.name for i, p in enumerate(media_files)}).encode())
+            for i, p in enumerate(media_files):
+                _add(zf, str(i), p.read_bytes(), compress=False)
+    finally:
+        Path(dbfile).unlink(missing_ok=True)
+
+
+def _add(zf: zipfile.ZipFile, name: str, data: bytes, compress: bool = True) -> None:
+    info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+    info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+    info.external_attr = 0o644 << 16
+    zf.writestr(info, data)
