@@ -229,10 +229,10 @@ def test_new_questions_get_new_ids_and_ids_are_never_reused(decks_copy, committe
     registry = json.loads(paths.ids.read_text())
     doc = paths.sources / "002_1256667a82fe0131.txt"
     original = doc.read_text(encoding="utf-8")
-    # remove "21. Perplexity as a Metric": its id is retired
-    start = original.index("# 21. Perplexity as a Metric")
-    end = original.index("## 23. Applications of Embeddings")
-    removed_id = find(committed, "002", "Perplexity as a Metric")["id"]
+    # remove "25. Embeddings in Zero-Shot Learning" (printed only in 002): its id is retired
+    start = original.index("## 25. Embeddings in Zero-Shot Learning")
+    end = original.index("### **Advanced-Level LLM Questions")
+    removed_id = find(committed, "002", "Embeddings in Zero-Shot Learning")["id"]
     renumbered = original[:start] + original[end:]
     doc.write_text(renumbered, encoding="utf-8")
     after_removal = normalize_into(paths)
