@@ -128,9 +128,9 @@ def cmd_build(args) -> int:
     except TopicError as e:
         raise InputError(str(decks_dir / "topics.yaml"), None, str(e)) from None
     if getattr(args, "input", None):
-        # a user's set: its own revision, else the file's modification time, keeps updates flowing
-        rev = (qset.get("revision") or {}).get("timestamp") if isinstance(qset.get("revision"), dict) else None
-        qset = {**qset, "revision": {"timestamp": int(rev or Path(args.input).stat().st_mtime)}}
+        # A user's file: its modification time dates the notes. Anki re-imports a note only when it
+        # is newer, so an edited file updates notes in place; an untouched file rebuilds identically.
+        qset = {**qset, "revision": {"timestamp": int(Path(args.input).stat().st_mtime)}}
     out_dir = Path(args.output_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     cache = Path(args.cache_dir)

@@ -16,3 +16,20 @@ def decks_copy(tmp_path: Path) -> Path:
     dst = tmp_path / "decks"
     shutil.copytree(ROOT / "decks", dst)
     return dst
+
+
+@pytest.fixture(scope="session")
+def built_package(tmp_path_factory):
+    """The full package built once per test session with the real CLI: (dist dir, note counts, figure cache)."""
+    import re
+    import subprocess
+
+    base = tmp_path_factory.mktemp("build")
+    cache = base / "cache"
+    proc = subprocess.run([sys.executable, str(ROOT / "build.py"), "build", "--output-dir", str(base / "dist"),
+                           "--cache-dir", str(cache)], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    m = re.search(r"notes: (\d+) Q&A, (\d+) cloze, (\d+) image occlusion, (\d+) figure", proc.stdout)
+    assert m, proc.stdout
+    counts = dict(zip(["qa", "cloze", "io", "figure"], map(int, m.groups())))
+    return base / "dist", counts, cache

@@ -17,7 +17,9 @@ sys.path.insert(0, str(ROOT))
 from builder.bootstrap import ensure_venv  # noqa: E402
 
 # command that must exist -> Debian package providing it
-DEBIAN_PACKAGES: dict[str, str] = {}
+DEBIAN_PACKAGES: dict[str, str] = {
+    "chromium": "chromium",  # phone-size rendering of cards (tests/test_phone_render.py)
+}
 
 
 def ensure_debian_packages() -> None:

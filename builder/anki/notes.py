@@ -172,7 +172,7 @@ def origin_html(ctx: Context, q: dict) -> str:
 
 def cloze_note(ctx: Context, c) -> genanki.Note:
     q = ctx.questions[c.qid]
-    fields = [c.text, sanitize(c.back_extra), origin_html(ctx, q), esc(c.id), esc(c.qid)]
+    fields = [card_html(c.text), card_html(c.back_extra), origin_html(ctx, q), esc(c.id), esc(c.qid)]
     return _Note(model=models.CLOZE_MODEL, fields=fields, tags=ctx.tags_for(q, "cloze"),
                  guid=guid("cloze", c.id), sort_field=re.sub(r"<[^>]+>", "", c.text)[:200])
 

@@ -21,6 +21,7 @@ CSS = """
 }
 .qa-answer li, .qa-others li { margin: .15em 0; }
 h4, h5, h6 { font-size: 1em; margin: .8em 0 .3em; }
+li > p { margin: .1em 0; }
 img { max-width: 100%; height: auto; }
 pre {
   max-width: 100%; overflow-x: auto; white-space: pre; font-size: .82em;

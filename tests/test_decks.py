@@ -1,0 +1,285 @@
+"""The .apkg decks, checked with the real `anki` package: import, render, update, determinism."""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
+from anki.scheduler.v3 import CardAnswer
+
+from builder.anki import models, package
+
+ROOT = Path(__file__).resolve().parents[1]
+PKG = "genai-interview-prep.apkg"
+NOTE_TYPES = {
+    "qa": "GenAI Interview Prep: Q&A",
+    "cloze": "GenAI Interview Prep: Cloze",
+    "io": "GenAI Interview Prep: Image Occlusion",
+    "figure": "GenAI Interview Prep: Figure",
+}
+
+
+def run_build(out: Path, *extra: str, cache: Path | None = None) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, str(ROOT / "build.py"), "build", "--output-dir", str(out), *extra]
+    if cache is not None:
+        cmd += ["--cache-dir", str(cache)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def import_into(col: Collection, apkg: Path):
+    return col.import_anki_package(ImportAnkiPackageRequest(
+        package_path=str(apkg),
+        options=ImportAnkiPackageOptions(with_scheduling=True, with_deck_configs=True)))
+
+
+def fresh_collection(folder: Path) -> Collection:
+    folder.mkdir(parents=True, exist_ok=True)
+    return Collection(str(folder / "collection.anki2"))
+
+
+@pytest.fixture(scope="module")
+def built(built_package):
+    return built_package
+
+
+@pytest.fixture(scope="module")
+def imported(built, tmp_path_factory):
+    dist, counts, _ = built
+    col = fresh_collection(tmp_path_factory.mktemp("col"))
+    result = import_into(col, dist / PKG)
+    yield col, counts, result
+    col.close()
+
+
+def test_package_targets(built):
+    dist, counts, _ = built
+    assert counts["cloze"] >= 250 and counts["io"] >= 8 and counts["figure"] >= 12
+    assert (dist / PKG).stat().st_size <= 5 * 1024 * 1024
+
+
+def test_note_counts_per_type_equal_the_build_summary(imported):
+    col, counts, result = imported
+    for kind, name in NOTE_TYPES.items():
+        mid = col.models.id_for_name(name)
+        assert mid, name
+        assert len(col.models.nids(mid)) == counts[kind], kind
+    assert len(result.log.conflicting) == 0 and len(result.log.duplicate) == 0
+
+
+def test_image_cards_count(imported):
+    col, counts, _ = imported
+    image_cards = col.find_cards(f'("note:{NOTE_TYPES["io"]}" OR "note:{NOTE_TYPES["figure"]}")')
+    assert len(image_cards) >= 60
+
+
+def test_every_card_renders(imported):
+    col, _, _ = imported
+    for cid in col.find_cards(""):
+        card = col.get_card(cid)
+        q, a = card.question(), card.answer()
+        assert q.strip() and a.strip(), cid
+        assert "{{" not in q and "{{" not in a, (cid, q[:200])
+        kind = card.note_type()["name"]
+        if kind == NOTE_TYPES["cloze"]:
+            assert '<span class="cloze"' in q and "[...]" in q, q[-500:]
+        if kind == NOTE_TYPES["qa"]:
+            assert 'class="qa-answer"' in a and 'class="qa-id"' in a
+
+
+def test_image_occlusion_notes_parse(imported):
+    col, counts, _ = imported
+    nids = col.find_notes(f'"note:{NOTE_TYPES["io"]}"')
+    assert len(nids) == counts["io"]
+    for nid in nids:
+        io = col.get_image_occlusion_note(nid)
+        assert io.WhichOneof("value") == "note", io
+        note = io.note
+        assert note.image_data[:8] == b"\x89PNG\r\n\x1a\n"
+        assert note.occlusions, nid
+        for occ in note.occlusions:
+            for shape in occ.shapes:
+                assert shape.shape == "rect"
+        notetype = col.models.get(col.get_note(nid).mid)
+        assert notetype["originalStockKind"] == 6
+        assert [f["tag"] for f in notetype["flds"]] == [0, 1, 2, 3, 4]
+
+
+def test_every_referenced_media_file_is_in_the_collection(imported):
+    col, _, _ = imported
+    media_dir = Path(col.media.dir())
+    referenced = set()
+    for nid in col.find_notes(""):
+        for field in col.get_note(nid).fields:
+            referenced |= set(re.findall(r'<img[^>]+src="([^"]+)"', field))
+    assert len(referenced) >= 22
+    for name in referenced:
+        assert (media_dir / name).is_file(), name
+    assert not col.media.check().missing
+
+
+def test_guids_come_from_permanent_ids(imported):
+    col, _, _ = imported
+    qset = json.loads((ROOT / "decks/questions.json").read_text())
+    q = qset["questions"][0]
+    from builder.anki.notes import guid
+    nids = col.find_notes(f'"ID:{q["id"]}" "note:{NOTE_TYPES["qa"]}"')
+    assert len(nids) == 1 and col.get_note(nids[0]).guid == guid("qa", q["id"])
+
+
+def test_tags_and_subdecks(imported):
+    col, _, _ = imported
+    tags = col.tags.all()
+    assert any(t.startswith("GenAI::") and t.count("::") == 2 for t in tags)
+    assert {"kind::qa", "kind::cloze", "kind::image"} <= set(tags)
+    assert sum(t.startswith("source::") for t in tags) == 5
+    names = [d.name for d in col.decks.all_names_and_ids()]
+    subdecks = [n for n in names if n.startswith("GenAI Interview Prep::")]
+    assert len(subdecks) >= 10
+
+
+def test_same_input_gives_identical_bytes(built, tmp_path):
+    dist, _, cache = built
+    run_build(tmp_path / "again", cache=cache)
+    assert (tmp_path / "again" / PKG).read_bytes() == (dist / PKG).read_bytes()
+
+
+def test_split_by_topic_and_source(built, tmp_path):
+    dist, counts, cache = built
+    run_build(tmp_path / "topic", "--split", "topic", cache=cache)
+    run_build(tmp_path / "source", "--split", "source", cache=cache)
+    topic_pkgs = sorted((tmp_path / "topic").glob("*.apkg"))
+    source_pkgs = sorted((tmp_path / "source").glob("*.apkg"))
+    assert len(topic_pkgs) >= 10 and len(source_pkgs) == 5
+    col = fresh_collection(tmp_path / "col")
+    for p in topic_pkgs:
+        import_into(col, p)
+    assert len(col.find_notes("")) == sum(counts.values())
+    col.close()
+
+
+def test_model_structure_is_frozen_and_style_revision_bumped():
+    for model in models.MODELS:
+        fields, templates = models.FROZEN_STRUCTURE[model.model_id]
+        assert [f["name"] for f in model.fields] == fields
+        assert [t["name"] for t in model.templates] == templates
+    assert models.style_fingerprint() == models.STYLE_FINGERPRINT, (
+        "card CSS/templates changed: bump STYLE_REVISION and set STYLE_FINGERPRINT = "
+        f"{models.style_fingerprint()!r} in builder/anki/models.py")
+
+
+def test_interrupted_build_keeps_previous_package(built, tmp_path, monkeypatch):
+    dist, _, cache = built
+    target = tmp_path / "out"
+    shutil.copytree(dist, target)
+    before = (target / PKG).read_bytes()
+
+    def explode(path, *a, **k):
+        Path(path).write_bytes(b"truncated")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(package, "_write_apkg", explode)
+    with pytest.raises(KeyboardInterrupt):
+        package.write_package(target / PKG, [], cache, 0)
+    assert (target / PKG).read_bytes() == before
+    assert sorted(p.name for p in target.iterdir()) == sorted(p.name for p in dist.iterdir())
+
+
+# --- updates keep learners' history -------------------------------------------------------
+
+def answer_some(col: Collection, n: int) -> list[int]:
+    did = col.decks.id_for_name("GenAI Interview Prep")
+    col.decks.select(did)
+    answered = []
+    for _ in range(n):
+        queued = col.sched.get_queued_cards(fetch_limit=1).cards
+        if not queued:
+            break
+        qc = queued[0]
+        card = col.get_card(qc.card.id)
+        card.start_timer()
+        col.sched.answer_card(col.sched.build_answer(card=card, states=qc.states, rating=CardAnswer.GOOD))
+        answered.append(card.id)
+    return answered
+
+
+def test_reimport_updates_in_place_and_keeps_history(built, tmp_path):
+    dist, counts, cache = built
+    col = fresh_collection(tmp_path / "col")
+    import_into(col, dist / PKG)
+    answered = answer_some(col, 12)
+    assert len(answered) == 12
+    before = {cid: (col.get_card(cid).ivl, col.get_card(cid).due, col.get_card(cid).type) for cid in answered}
+    revlog_before = col.db.scalar("select count() from revlog")
+    n_notes = len(col.find_notes(""))
+
+    data = json.loads((ROOT / "decks/questions.json").read_text())
+    # edit the answer and a topic of a question whose card was answered
+    qa_mid = col.models.id_for_name(NOTE_TYPES["qa"])
+    qa_answered = [cid for cid in answered if col.get_card(cid).note().mid == qa_mid]
+    assert qa_answered, "no Q&A card among the answered ones"
+    qid = col.get_card(qa_answered[0]).note()["ID"]
+    q = next(q for q in data["questions"] if q["id"] == qid)
+    q["answer_html"] += "<p>EDITED-IN-V2 extra explanation.</p>"
+    q["topics"] = ["GenAI::Ethics_Safety::Safety"] + [t for t in q["topics"] if t != "GenAI::Ethics_Safety::Safety"][:2]
+    v2 = tmp_path / "v2.json"
+    v2.write_text(json.dumps(data), encoding="utf-8")
+    os.utime(v2, (data["revision"]["timestamp"] + 3600,) * 2)
+    run_build(tmp_path / "dist2", "--input", str(v2), cache=cache)
+    result = import_into(col, tmp_path / "dist2" / PKG)
+
+    assert len(result.log.conflicting) == 0 and len(result.log.new) == 0
+    assert any(u.id.nid == col.find_notes(f'"ID:{qid}" "note:{NOTE_TYPES["qa"]}"')[0] for u in result.log.updated)
+    assert len(col.find_notes("")) == n_notes
+    assert col.db.scalar("select count() from revlog") == revlog_before
+    for cid, state in before.items():
+        c = col.get_card(cid)
+        assert (c.ivl, c.due, c.type) == state
+    qa = col.find_notes(f'"ID:{qid}" "note:{NOTE_TYPES["qa"]}"')
+    assert len(qa) == 1
+    note = col.get_note(qa[0])
+    assert "EDITED-IN-V2" in note["Answer"]
+    assert "GenAI::Ethics_Safety::Safety" in note.tags
+    # note types were not duplicated ("+" copies mean a structure conflict)
+    assert not [m.name for m in col.models.all_names_and_ids() if m.name.endswith("+")]
+    col.close()
+
+
+HOSTILE = ('<p onclick="x()">ok<script>alert(1)</script><img src="x" onerror="alert(1)">'
+           '<a href="javascript:alert(1)">j</a><iframe src="https://e.example"></iframe></p>')
+
+
+def test_hostile_input_never_reaches_a_field(built, tmp_path):
+    _, _, cache = built
+    data = {"questions": [{
+        "id": "evil-1", "question": '<img src=x onerror=alert(1)> Why?', "answer_html": HOSTILE,
+        "topics": ["GenAI::LLMs"], "related": [], "figures": [{"ref": "f", "caption": "<script>c</script>", "source_url": None}],
+        "sources": [{"document": "<b>doc</b>.txt", "number": None, "section": "<script>s</script>",
+                     "question": "<i>q</i>", "answer_html": HOSTILE}]}]}
+    src = tmp_path / "evil.json"
+    src.write_text(json.dumps(data))
+    run_build(tmp_path / "d", "--input", str(src), cache=cache)
+    col = fresh_collection(tmp_path / "col")
+    import_into(col, tmp_path / "d" / PKG)
+    from bs4 import BeautifulSoup
+    checked = 0
+    for nid in col.find_notes(""):
+        for field in col.get_note(nid).fields:
+            soup = BeautifulSoup(field, "html.parser")
+            assert not soup.find_all(["script", "iframe", "style", "object", "embed", "svg"]), field[:300]
+            for tag in soup.find_all(True):
+                for attr, value in tag.attrs.items():
+                    assert not attr.lower().startswith("on"), (tag.name, attr, field[:300])
+                    assert "javascript:" not in str(value).lower(), field[:300]
+                if tag.name == "img":
+                    assert re.fullmatch(r"[A-Za-z0-9_.-]+", tag["src"]), tag
+            checked += 1
+    evil = col.get_note(col.find_notes('"ID:evil-1"')[0])
+    assert "&lt;img src=x onerror=alert(1)&gt; Why?" in evil["Question"]  # shown as text, inert
+    assert "ok" in evil["Answer"] and checked > 0
+    col.close()
