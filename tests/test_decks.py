@@ -283,3 +283,54 @@ def test_hostile_input_never_reaches_a_field(built, tmp_path):
     assert "&lt;img src=x onerror=alert(1)&gt; Why?" in evil["Question"]  # shown as text, inert
     assert "ok" in evil["Answer"] and checked > 0
     col.close()
+
+
+# --- figures on questions --------------------------------------------------------------------
+
+def test_every_figure_illustrates_questions_that_show_it(imported):
+    col, counts, _ = imported
+    from builder.anki import figlinks
+    curated = figlinks.load_curated(ROOT / "decks/figure_links.yaml")
+    ids = {q["id"] for q in json.loads((ROOT / "decks/questions.json").read_text())["questions"]}
+    stale = sorted({q for qids in curated.values() for q in qids} - ids)
+    assert not stale, f"figure_links.yaml names unknown question ids {stale}"
+    for nid in col.find_notes(f'"note:{NOTE_TYPES["figure"]}"'):
+        note = col.get_note(nid)
+        fig_id, image = note["ID"], re.search(r'src="([^"]+)"', note["Image"]).group(1)
+        assert curated.get(fig_id), fig_id
+        assert "<li>" in note["Related"], fig_id
+        for qid in curated[fig_id]:
+            qa = col.get_note(col.find_notes(f'"ID:{qid}" "note:{NOTE_TYPES["qa"]}"')[0])
+            assert image in qa["Figures"], (fig_id, qid)
+
+
+def test_document_figure_files_are_included(tmp_path, built):
+    _, _, cache = built
+    decks = tmp_path / "decks"
+    shutil.copytree(ROOT / "decks", decks)
+    (decks / "figures").mkdir(exist_ok=True)
+    from PIL import Image
+    Image.new("RGB", (40, 20), "navy").save(decks / "figures" / "60_fig_8.png")
+    out = tmp_path / "dist"
+    proc = subprocess.run([sys.executable, str(ROOT / "build.py"), "--decks", str(decks), "build",
+                           "--output-dir", str(out), "--cache-dir", str(cache)], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    col = fresh_collection(tmp_path / "col")
+    import_into(col, out / PKG)
+    qset = json.loads((decks / "questions.json").read_text())
+    qid = next(q["id"] for q in qset["questions"] if any(f["ref"] == "60_fig_8" for f in q["figures"]))
+    note = col.get_note(col.find_notes(f'"ID:{qid}" "note:{NOTE_TYPES["qa"]}"')[0])
+    assert 'src="docfig-60_fig_8.png"' in note["Figures"]
+    assert "medium.com" in note["Attribution"]  # the printed Image Source stays as attribution
+    assert (Path(col.media.dir()) / "docfig-60_fig_8.png").is_file()
+    col.close()
+
+
+def test_user_sets_get_figures_by_keyword():
+    from builder import figures
+    from builder.anki import figlinks
+    qs = [{"id": "u1", "question": "How does LoRA reduce fine-tuning cost?"},
+          {"id": "u2", "question": "What is a GAN?"}, {"id": "u3", "question": "Name a vector database."}]
+    by_q, by_f = figlinks.link(figures.catalogue(), qs, figlinks.load_curated(ROOT / "decks/figure_links.yaml"))
+    assert by_q["u1"][0] == "diagram-lora" and by_q["u2"] == ["diagram-gan"]
+    assert "u1" in by_f["diagram-lora"]

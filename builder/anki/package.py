@@ -81,7 +81,8 @@ def collect(qset: dict, decks_dir: Path, media_dir: Path, cache_dir: Path, taxon
     if progress:
         progress("figures")
     ctx.figures = {a.id: a for a in assets}
-    ctx.figs_by_question, ctx.questions_by_figure = figlinks.link(assets, questions)
+    curated = figlinks.load_curated(decks_dir / "figure_links.yaml")
+    ctx.figs_by_question, ctx.questions_by_figure = figlinks.link(assets, questions, curated)
     ctx.doc_figure_files = _document_figures(decks_dir / "figures", media_dir, questions)
 
     build = Build(media_dir=media_dir, timestamp=max(style_epoch(), int((qset.get("revision") or {}).get("timestamp") or 0)))
