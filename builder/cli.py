@@ -30,7 +30,7 @@ class Progress:
             self._bar.set_postfix_str(label, refresh=False)
             self._bar.update(1)
         else:
-            print(f"{self.desc}: {label}", file=sys.stderr, flush=True)
+            print(f"{self.desc}: {label}", flush=True)  # stdout: stderr is reserved for the one-line error
 
     def close(self) -> None:
         if self._bar is not None:
@@ -57,7 +57,7 @@ def cmd_normalize(args) -> int:
     paths = qs.DeckPaths(Path(args.decks))
     bar = Progress(len(list(paths.sources.glob("*.txt"))), "parse")
     try:
-        result = qs.normalize(paths, progress=bar)
+        result = qs.normalize(paths, progress=None if args.review else bar)
     finally:
         bar.close()
     text, ids_text = qs.dumps(result.qset), result.registry.dumps()
