@@ -73,3 +73,30 @@ class ParseError(Exception):
 def line_of(text: str, offset: int) -> int:
     """1-based line number of a character offset."""
     return text.count("\n", 0, offset) + 1
+
+
+def tighten_lists(lines: list[str]) -> list[str]:
+    """Drop blank lines between two top-level items of the same list type.
+
+    Conversions (OCR, PDF export) put blank lines between some items; in Markdown
+    that makes the whole list "loose" (every item a spaced paragraph).
+    """
+    out: list[str] = []
+    for line in lines:
+        kind = _item_kind(line)
+        if kind and out and not out[-1].strip():
+            prev = len(out) - 1
+            while prev >= 0 and not out[prev].strip():
+                prev -= 1
+            if prev >= 0 and _item_kind(out[prev]) == kind:
+                del out[prev + 1:]
+        out.append(line)
+    return out
+
+
+def _item_kind(line: str) -> str | None:
+    if re.match(r"^[-*+]\s", line):
+        return "bullet"
+    if re.match(r"^\d+\.\s", line):
+        return "ordered"
+    return None

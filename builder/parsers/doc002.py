@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import re
 
-from .base import Occurrence, ParseError, fix_ligatures
+from .base import Occurrence, ParseError, fix_ligatures, tighten_lists
 
 HEADING_RE = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*$")
 # Heading text (bold already removed) that starts with a printed number;
@@ -159,7 +159,7 @@ def _answer_markdown(body: list[str]) -> str:
             out.extend(["", f"#### {title}", ""])
             continue
         out.append(_clean_body_line(line, previous=out[-1] if out else ""))
-    out = _tables(_tighten_lists(out))
+    out = _tables(tighten_lists(out))
     return _squeeze_blank_lines(out)
 
 
@@ -178,33 +178,6 @@ def _clean_body_line(line: str, previous: str) -> str:
         # Paragraph start indented by a glyph OCR dropped: un-indent.
         return line.lstrip()
     return line
-
-
-def _tighten_lists(lines: list[str]) -> list[str]:
-    """Drop blank lines between two top-level items of the same list type.
-
-    OCR inserts blank lines between some items; in Markdown that would make the
-    whole list "loose" (every item a spaced paragraph).
-    """
-    out: list[str] = []
-    for line in lines:
-        kind = _item_kind(line)
-        if kind and out and not out[-1].strip():
-            prev = len(out) - 1
-            while prev >= 0 and not out[prev].strip():
-                prev -= 1
-            if prev >= 0 and _item_kind(out[prev]) == kind:
-                del out[prev + 1:]
-        out.append(line)
-    return out
-
-
-def _item_kind(line: str) -> str | None:
-    if re.match(r"^[-*+]\s", line):
-        return "bullet"
-    if re.match(r"^\d+\.\s", line):
-        return "ordered"
-    return None
 
 
 def _tables(lines: list[str]) -> list[str]:

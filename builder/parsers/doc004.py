@@ -38,7 +38,7 @@ from pathlib import Path
 
 import yaml
 
-from .base import Figure, Occurrence, ParseError, fix_ligatures
+from .base import Figure, Occurrence, ParseError, fix_ligatures, tighten_lists
 
 HINTS_PATH = Path(__file__).resolve().parents[2] / "decks" / "parse_hints" / "004.yaml"
 
@@ -273,7 +273,7 @@ def _repair_lists(items: list[tuple[str, str]]) -> list[str]:
 
 def _assemble(lines: list[str]) -> str:
     """Join output lines; headings get blank lines around them; blank runs collapse."""
-    lines = _tighten_lists(lines)
+    lines = tighten_lists(lines)
     parts: list[str] = []
     for line in lines:
         if line.startswith("#### "):
@@ -282,33 +282,6 @@ def _assemble(lines: list[str]) -> str:
             parts.append(line)
     text = "\n".join(parts)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
-
-
-def _tighten_lists(lines: list[str]) -> list[str]:
-    """Drop blank lines between two top-level items of the same list type.
-
-    In the PDF export a blank line between items is page/paragraph spacing; in
-    Markdown it would turn the list "loose" (every item a spaced paragraph).
-    """
-    out: list[str] = []
-    for line in lines:
-        kind = _item_kind(line)
-        if kind and out and not out[-1]:
-            prev = len(out) - 1
-            while prev >= 0 and not out[prev]:
-                prev -= 1
-            if prev >= 0 and _item_kind(out[prev]) == kind:
-                del out[prev + 1:]
-        out.append(line)
-    return out
-
-
-def _item_kind(line: str) -> str | None:
-    if re.match(r"^[-*+]\s", line):
-        return "bullet"
-    if re.match(r"^\d+\.\s", line):
-        return "ordered"
-    return None
 
 
 def _is_bare_short(line: str) -> bool:
