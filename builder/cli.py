@@ -115,6 +115,7 @@ def cmd_export(args) -> int:
 def cmd_build(args) -> int:
     import warnings
 
+    from . import addon_package
     from .anki import package
     from .export import export_set
     from .questionset import write_atomic
@@ -146,9 +147,11 @@ def cmd_build(args) -> int:
         bar("packages")
     bar.close()
     write_atomic(out_dir / "questions.json", json.dumps(export_set(qset), indent=1, ensure_ascii=False) + "\n")
+    addon = addon_package.build(out_dir)  # the desktop add-on ships with every build
     counts = build.counts()
     print(f"notes: {counts['qa']} Q&A, {counts['cloze']} cloze, {counts['io']} image occlusion, "
           f"{counts['figure']} figure; {len(groups)} package(s) in {out_dir}")
+    print(f"add-on: {addon}")
     _summary(_set_summary(qset), started)
     return 0
 

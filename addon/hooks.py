@@ -1,0 +1,274 @@
+"""All hook registrations and the glue between Anki and the plain modules (Qt-thin).
+
+`register()` is the only entry point (called from `__init__.py`). Every handler
+is wrapped by `_safe`: an exception is logged and shown as a short message in
+the panel, and never reaches the reviewer.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any, Callable
+
+import aqt
+from aqt import gui_hooks
+from aqt.qt import QAction, QKeySequence, qconnect
+
+from . import config as config_mod
+from . import links, panel_html
+
+PROFILE_KEY = "genai_prep_panel_visible"
+ERROR_MESSAGE = "The linked-explanations panel hit an error (details in the add-on log). Reviewing is not affected."
+
+
+def _logger() -> logging.Logger:
+    mgr = getattr(aqt.mw, "addonManager", None)
+    if mgr is not None and hasattr(mgr, "get_logger"):
+        return mgr.get_logger(__name__)
+    return logging.getLogger(__name__)
+
+
+def _safe(fn: Callable) -> Callable:
+    @functools.wraps(fn)
+    def wrapper(self: "Controller", *args: Any, **kwargs: Any):
+        try:
+            return fn(self, *args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - an add-on bug must never break reviewing
+            self.errors.append(f"{fn.__name__}: {type(exc).__name__}: {exc}")
+            self.log.exception("genai-prep: %s failed", fn.__name__)
+            try:
+                if self.panel is not None:
+                    self.panel.set_content(panel_html.render_error(ERROR_MESSAGE))
+            except Exception:  # noqa: BLE001
+                pass
+            return None
+    return wrapper
+
+
+class Controller:
+    """State of the add-on in one Anki window: config, index, dock, current card."""
+
+    def __init__(self, mw) -> None:
+        self.mw = mw
+        self.log = _logger()
+        self.index: links.LinkIndex | None = None
+        self.building = False
+        self.rebuild_pending = False
+        self.panel = None
+        self.action: QAction | None = None
+        self.current: tuple[Any, str] | None = None  # (card, side)
+        self.last_data: links.PanelData | None = None
+        self.last_seconds = 0.0
+        self.errors: list[str] = []
+        self.previewers: list[Any] = []
+
+    # ------------------------------------------------------------ config / visibility
+    def cfg(self) -> dict:
+        return config_mod.validate(self.mw.addonManager.getConfig(__name__))
+
+    def wanted_visible(self) -> bool:
+        profile = getattr(self.mw.pm, "profile", None) or {}
+        return bool(profile.get(PROFILE_KEY, True))
+
+    def set_wanted_visible(self, visible: bool) -> None:
+        if getattr(self.mw.pm, "profile", None) is not None:
+            self.mw.pm.profile[PROFILE_KEY] = bool(visible)
+
+    # ------------------------------------------------------------ setup
+    @_safe
+    def on_main_window_init(self) -> None:
+        cfg = self.cfg()
+        self.action = QAction("GenAI linked explanations", self.mw)
+        self.action.setCheckable(True)
+        self.action.setShortcut(QKeySequence(cfg["shortcut"]))
+        qconnect(self.action.triggered, self.toggle)
+        self.mw.form.menuTools.addAction(self.action)
+
+    def ensure_panel(self):
+        if self.panel is None:
+            from .panel import LinksPanel
+            cfg = self.cfg()
+            self.panel = LinksPanel(self.mw, self.on_message, cfg["panel_width"])
+            self.mw.addDockWidget(self.panel.area(cfg["panel_side"]), self.panel)
+            self.panel.hide()
+            qconnect(self.panel.visibilityChanged, self._on_dock_visibility)
+        return self.panel
+
+    def _on_dock_visibility(self, visible: bool) -> None:
+        # the dock's own close button: remember that the learner closed it
+        if not visible and self.mw.state == "review" and self.panel is not None and not self.panel.isVisible() \
+                and not getattr(self, "_hiding", False):
+            self.set_wanted_visible(False)
+        if self.action is not None:
+            self.action.setChecked(self.wanted_visible())
+
+    def _apply_visibility(self) -> None:
+        show = self.mw.state == "review" and self.wanted_visible()
+        if show:
+            self.ensure_panel().show()
+        elif self.panel is not None:
+            self._hiding = True
+            try:
+                self.panel.hide()
+            finally:
+                self._hiding = False
+        if self.action is not None:
+            self.action.setChecked(self.wanted_visible())
+
+    @_safe
+    def toggle(self, *_args) -> None:
+        self.set_wanted_visible(not self.wanted_visible())
+        self._apply_visibility()
+        if self.panel is not None and self.panel.isVisible():
+            self.refresh()
+
+    # ------------------------------------------------------------ index
+    @_safe
+    def rebuild_index(self) -> None:
+        if self.mw.col is None:
+            return
+        if self.building:
+            self.rebuild_pending = True
+            return
+        self.building = True
+        from aqt.operations import QueryOp
+        QueryOp(parent=self.mw, op=links.build_index, success=self._index_built) \
+            .failure(self._index_failed).run_in_background()
+
+    @_safe
+    def _index_built(self, index: links.LinkIndex) -> None:
+        self.building = False
+        self.index = index
+        self.log.info("genai-prep: index of %d questions built in %.3f s", len(index), index.build_seconds)
+        if self.rebuild_pending:
+            self.rebuild_pending = False
+            self.rebuild_index()
+        self.refresh()
+
+    def _index_failed(self, exc: Exception) -> None:
+        self.building = False
+        self.errors.append(f"index: {type(exc).__name__}: {exc}")
+        self.log.error("genai-prep: index build failed: %s", exc)
+
+    # ------------------------------------------------------------ hooks
+    @_safe
+    def on_profile_open(self) -> None:
+        self.index = None
+        self.rebuild_index()
+        if self.action is not None:
+            self.action.setChecked(self.wanted_visible())
+
+    @_safe
+    def on_profile_close(self) -> None:
+        self.index = None
+        self.current = None
+        if self.panel is not None:
+            self.panel.hide()
+            self.mw.removeDockWidget(self.panel)
+            self.panel.cleanup()
+            self.panel.deleteLater()
+            self.panel = None
+
+    @_safe
+    def on_state_change(self, new_state: str, old_state: str) -> None:
+        self._apply_visibility()
+
+    @_safe
+    def on_operation(self, changes, handler) -> None:
+        if changes.note or changes.note_text or changes.notetype:
+            self.rebuild_index()
+
+    @_safe
+    def on_sync_finished(self) -> None:
+        self.rebuild_index()
+
+    @_safe
+    def on_show_question(self, card) -> None:
+        self.current = (card, "question")
+        self.refresh()
+
+    @_safe
+    def on_show_answer(self, card) -> None:
+        self.current = (card, "answer")
+        self.refresh()
+
+    @_safe
+    def refresh(self) -> None:
+        """Render the panel for the current card: a few indexed lookups, done on the main thread."""
+        self._apply_visibility()
+        if self.panel is None or not self.panel.isVisible() or self.current is None or self.mw.col is None:
+            return
+        card, side = self.current
+        if self.index is None:
+            self.panel.set_content(panel_html.render_error("Indexing the linked questions…"))
+            if not self.building:
+                self.rebuild_index()
+            return
+        import time
+        started = time.perf_counter()
+        cfg = self.cfg()
+        data = links.panel_data(self.mw.col, self.index, card.note(), side, cfg["max_related"])
+        self.panel.set_content(panel_html.render(data, cfg))
+        self.last_data = data
+        self.last_seconds = time.perf_counter() - started
+        if self.index.stale and not self.building:
+            self.rebuild_index()
+
+    # ------------------------------------------------------------ clicks in the panel
+    @_safe
+    def on_message(self, message: str) -> Any:
+        parsed = links.parse_pycmd(message)
+        if parsed is None:
+            self.log.warning("genai-prep: ignored message %r", str(message)[:60])
+            return None
+        action, qid = parsed
+        if action == "open":
+            self.open_preview(qid)
+        return None
+
+    @_safe
+    def open_preview(self, qid: str):
+        """Preview the Q&A note with permanent id `qid` (the code path a click takes)."""
+        from aqt.utils import tooltip
+
+        from .preview import LinkedPreviewer
+        if self.index is None or self.mw.col is None:
+            tooltip("The linked questions are still being indexed.")
+            return None
+        nid = links.find_qa_note_id(self.mw.col, self.index, qid)
+        if nid is None:
+            tooltip(f"{qid}: unavailable (deleted or changed)")
+            if self.index.stale:
+                self.rebuild_index()
+            return None
+        cards = self.mw.col.get_note(nid).cards()
+        if not cards:
+            return None
+        previewer = LinkedPreviewer(self.mw, cards[0], links.browser_search(self.index, qid),
+                                    on_close=lambda: self._forget(previewer))
+        self.previewers.append(previewer)
+        previewer.open()
+        return previewer
+
+    def _forget(self, previewer) -> None:
+        if previewer in self.previewers:
+            self.previewers.remove(previewer)
+
+
+controller: Controller | None = None
+
+
+def register() -> None:
+    """Register every hook of the add-on (called once, from __init__.py)."""
+    global controller
+    if aqt.mw is None or controller is not None:
+        return
+    controller = c = Controller(aqt.mw)
+    gui_hooks.main_window_did_init.append(c.on_main_window_init)
+    gui_hooks.profile_did_open.append(c.on_profile_open)
+    gui_hooks.profile_will_close.append(c.on_profile_close)
+    gui_hooks.state_did_change.append(c.on_state_change)
+    gui_hooks.operation_did_execute.append(c.on_operation)
+    gui_hooks.sync_did_finish.append(c.on_sync_finished)
+    gui_hooks.reviewer_did_show_question.append(c.on_show_question)
+    gui_hooks.reviewer_did_show_answer.append(c.on_show_answer)

@@ -1,0 +1,453 @@
+"""Linked explanations of a card: index build and per-card lookup (plain Python, no Qt).
+
+Works on an `anki.collection.Collection` only, so tests and the benchmark run it
+without a GUI.
+
+Notes are recognised by **note type** (our four model ids, or their names when a
+copy got a new id), never by deck, so moving notes between decks changes
+nothing. Notes link to each other by the **permanent id** in their `ID` field
+(`q0042`), never by note id: `build_index()` maps every Q&A note's permanent id
+to its current note id with one SQL query; the per-card lookup is a few indexed
+queries (`notes.id IN (…)`, `cards.nid IN (…)`), all parameterised.
+
+What links where:
+- Q&A note: its own OtherExplanations and Figures, and the questions whose ids
+  are in its Related field (`<span class="qa-id">q0042</span>`);
+- Cloze note: the Q&A note named in QuestionID (its question, explanation,
+  other explanations, figures, related questions);
+- Figure / Image Occlusion note: the Q&A notes it illustrates — the builder
+  writes `decks/figure_links.yaml` (figure → questions) into the Figure's
+  Related field and the IO note's Back Extra field as `qa-id` spans.
+
+A linked note that was deleted (or whose ID was edited away) is "unavailable",
+never an error. A note id from the index that no longer matches marks the
+index `stale` so the caller rebuilds it.
+
+**Prerequisite rule** (`prerequisite_subject`, `is_prerequisite`): a related
+question R is a prerequisite of the current question Q when R is *definitional*
+— it starts with "What is/are …", "What does … mean", "Define …", "Definition
+(of) …", "Explain the concept of …", "Can you explain what … is" (and a few
+variants), its subject does not start with a generic word ("challenges",
+"advantages", "types", … in `_GENERIC`) — and every key word of its subject X (words of ≥ 3 characters or
+acronyms, not stop words, plural "s" ignored; X ends at the first "?", ",",
+";", " and ", " in ", " for ", " with ", " when ", " how ", " used ") occurs in
+Q's text. "What is mode collapse?" is a prerequisite of "How can mode collapse
+be avoided in GANs?"; "What is latent space?" is not a prerequisite of "What is
+a GAN?". Prerequisites are listed before, and not again among, related questions.
+
+Learner state of a linked question (its Q&A note's first card): suspended
+(queue −1), new (type 0), learning (type 1 or 3), young (review, interval < 21
+days), mature (review, interval ≥ 21 days).
+"""
+from __future__ import annotations
+
+import html
+import re
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+QA_MODEL_ID = 1764100000001
+CLOZE_MODEL_ID = 1764100000002
+IO_MODEL_ID = 1764100000003
+FIGURE_MODEL_ID = 1764100000004
+MODEL_NAMES = {
+    "qa": "GenAI Interview Prep: Q&A",
+    "cloze": "GenAI Interview Prep: Cloze",
+    "io": "GenAI Interview Prep: Image Occlusion",
+    "figure": "GenAI Interview Prep: Figure",
+}
+MODEL_IDS = {"qa": QA_MODEL_ID, "cloze": CLOZE_MODEL_ID, "io": IO_MODEL_ID, "figure": FIGURE_MODEL_ID}
+REQUIRED_FIELDS = {
+    "qa": ("Question", "Answer", "Figures", "OtherExplanations", "Related", "ID"),
+    "cloze": ("QuestionID",),
+    "io": ("Back Extra",),
+    "figure": ("Related",),
+}
+# Where a note lists the Q&A notes it links to (qa-id spans).
+LINK_FIELD = {"qa": "Related", "io": "Back Extra", "figure": "Related"}
+
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+_QA_ID_SPAN = re.compile(r'<span class="qa-id">\s*([^<]{1,64}?)\s*</span>')
+_TOPIC_AND_ID = re.compile(
+    r'<span class="qa-topic">\s*(?:·|&middot;|&#183;)?\s*([^<]{0,120}?)\s*</span>\s*<span class="qa-id">\s*([^<]{1,64}?)\s*</span>')
+_TAG = re.compile(r"<[^>]*>")
+_WS = re.compile(r"\s+")
+SQL_CHUNK = 500  # ids per IN (…) query, far below SQLite's variable limit
+
+STATES = ("new", "learning", "young", "mature", "suspended", "unavailable")
+MATURE_IVL = 21
+
+
+# ---------------------------------------------------------------- note types and index
+
+@dataclass
+class NoteTypes:
+    """Our note types in one collection: kind by model id, field positions by model id."""
+
+    kind_by_mid: dict[int, str] = field(default_factory=dict)
+    fields_by_mid: dict[int, dict[str, int]] = field(default_factory=dict)
+
+    def mids(self, kind: str) -> list[int]:
+        return sorted(mid for mid, k in self.kind_by_mid.items() if k == kind)
+
+    def field(self, mid: int, fields: list[str], name: str) -> str:
+        idx = self.fields_by_mid.get(mid, {}).get(name)
+        return fields[idx] if idx is not None and idx < len(fields) else ""
+
+
+def find_note_types(col) -> NoteTypes:
+    """Our note types: by model id, or by name (a copy imported as "Name" or "Name+")."""
+    nt = NoteTypes()
+    wanted_names = {v: k for k, v in MODEL_NAMES.items()}
+    wanted_ids = {v: k for k, v in MODEL_IDS.items()}
+    for entry in col.models.all_names_and_ids():
+        mid, name = int(entry.id), entry.name
+        kind = wanted_ids.get(mid) or wanted_names.get(name) or wanted_names.get(name.rstrip("+"))
+        if kind is None:
+            continue
+        model = col.models.get(mid)
+        if not model:
+            continue
+        fmap = {f["name"]: f["ord"] for f in model["flds"]}
+        if all(f in fmap for f in REQUIRED_FIELDS[kind]):
+            nt.kind_by_mid[mid] = kind
+            nt.fields_by_mid[mid] = fmap
+    return nt
+
+
+@dataclass
+class LinkIndex:
+    """Permanent question id -> note id of its Q&A note (first by note id when duplicated)."""
+
+    types: NoteTypes
+    by_qid: dict[str, int]
+    build_seconds: float = 0.0
+    stale: bool = False
+
+    def __len__(self) -> int:
+        return len(self.by_qid)
+
+
+def build_index(col) -> LinkIndex:
+    """One SQL query over our Q&A notes. Runs in the background (QueryOp) in Anki."""
+    started = time.perf_counter()
+    types = find_note_types(col)
+    by_qid: dict[str, int] = {}
+    for mid in types.mids("qa"):
+        idx = types.fields_by_mid[mid]["ID"]
+        for nid, flds in col.db.all("select id, flds from notes where mid = ? order by id", mid):
+            parts = flds.split("\x1f")
+            if idx < len(parts):
+                qid = plain(parts[idx])
+                if ID_RE.match(qid) and qid not in by_qid:
+                    by_qid[qid] = nid
+    return LinkIndex(types, by_qid, time.perf_counter() - started)
+
+
+# ---------------------------------------------------------------- text helpers
+
+def plain(fragment: str) -> str:
+    """Fast plain text of a short field (question text, id): tags dropped, entities decoded."""
+    return _WS.sub(" ", html.unescape(_TAG.sub(" ", fragment or ""))).strip()
+
+
+def link_ids(fragment: str) -> list[str]:
+    """Well-formed permanent ids in `qa-id` spans, in order, without duplicates."""
+    out: list[str] = []
+    for m in _QA_ID_SPAN.finditer(fragment or ""):
+        qid = html.unescape(m.group(1)).strip()
+        if ID_RE.match(qid) and qid not in out:
+            out.append(qid)
+    return out
+
+
+def linked_topics(fragment: str) -> dict[str, str]:
+    """id -> topic name from a builder Related list (`· Topic` span before the id span)."""
+    return {html.unescape(m.group(2)).strip(): html.unescape(m.group(1)).strip()
+            for m in _TOPIC_AND_ID.finditer(fragment or "")}
+
+
+def topic_from_tags(tags: str | list[str]) -> str:
+    """Display name of the most specific GenAI:: topic tag ("GenAI::Transformers::Self_Attention" -> "Self Attention")."""
+    items = tags.split() if isinstance(tags, str) else list(tags)
+    topics = [t for t in items if t.startswith("GenAI::")]
+    if not topics:
+        return ""
+    best = max(topics, key=lambda t: (t.count("::"), -items.index(t)))
+    return best.split("::")[-1].replace("_", " ")
+
+
+_STOP = frozenset("""a an the of in on for to and or with without by from at as is are was were be been being do does did
+its it this that these those what which who whom how why when where can could you your explain concept
+mean means meaning define definition describe term terms between into about such use used using role
+model models work works""".split())
+# "What are the challenges of X?" asks about X, it does not define "challenges".
+_GENERIC = frozenset("""challenge advantage disadvantage benefit limitation drawback difference type kind application
+example key main common different component purpose way step strategy technique method approach some best practice
+important factor issue problem risk impact effect consideration metric role trend future current recent most
+primary potential ethical implication reason""".split())
+_DEFINITIONAL = re.compile(
+    r"^\s*(?:(?:can|could) you\s+)?(?:"
+    r"what\s+(?:is|are|'s)\s+(?:meant\s+by\s+)?"
+    r"|what\s+do\s+you\s+(?:mean|understand)\s+by\s+"
+    r"|what\s+does\s+(?=.+\s+(?:mean|stand\s+for)\b)"
+    r"|define\s+|definition\s+(?:of\s+)?"
+    r"|explain\s+(?:what\s+)?(?:the\s+)?(?:concept|idea|notion|term)\s+of\s+"
+    r"|explain\s+what\s+"
+    r")(?:an?\s+|the\s+)?(?P<subject>.+)$",
+    re.IGNORECASE)
+_SUBJECT_END = re.compile(
+    r"\?|,|;|:|\.(?:\s|$)|\s(?:and|in|for|with|when|how|used|mean|means|stand|is|are|work|works|differ|compared?)\b",
+    re.IGNORECASE)
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]*")
+
+
+def _key(word: str) -> str:
+    w = word.lower()
+    if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
+        w = w[:-1]
+    return w
+
+
+def words(text: str) -> set[str]:
+    return {_key(w) for w in _WORD.findall(text or "")}
+
+
+def prerequisite_subject(question: str) -> frozenset[str]:
+    """Key words of X when `question` is definitional ("What is X?"), else an empty set."""
+    m = _DEFINITIONAL.match(plain(question))
+    if not m:
+        return frozenset()
+    subject = _SUBJECT_END.split(m.group("subject"), maxsplit=1)[0]
+    first = _WORD.findall(subject)[:1]
+    if not first or _key(first[0]) in _GENERIC:
+        return frozenset()
+    keys = set()
+    for w in _WORD.findall(subject):
+        k = _key(w)
+        if k in _STOP:
+            continue
+        if len(k) >= 3 or (w.isupper() and len(w) >= 2):
+            keys.add(k)
+    return frozenset(keys)
+
+
+def is_prerequisite(candidate_question: str, current_question: str) -> bool:
+    subject = prerequisite_subject(candidate_question)
+    if not subject:
+        return False
+    current = words(plain(current_question))
+    if not subject <= current:
+        return False
+    # "What is X?" is not a prerequisite of another "What is X?" (a near-duplicate).
+    return prerequisite_subject(current_question) != subject
+
+
+# ---------------------------------------------------------------- per-card lookup
+
+@dataclass
+class Linked:
+    """A linked question in the panel's lists."""
+
+    qid: str
+    available: bool
+    question: str = ""  # plain text
+    topic: str = ""
+    state: str = "unavailable"
+    note_id: int = 0
+    card_id: int = 0
+
+
+@dataclass
+class Subject:
+    """A Q&A note the card is about: the card's own note, a cloze's origin, a figure's questions."""
+
+    qid: str
+    available: bool
+    question_html: str = ""  # raw field HTML: panel_html sanitizes it
+    answer_html: str = ""
+    others_html: str = ""
+    figures_html: str = ""
+    topic: str = ""
+    state: str = "unavailable"
+    note_id: int = 0
+    card_id: int = 0
+
+
+@dataclass
+class PanelData:
+    kind: str  # qa | cloze | io | figure | other
+    side: str  # question | answer
+    topic: str = ""
+    own_id: str = ""
+    subjects: list[Subject] = field(default_factory=list)
+    prerequisites: list[Linked] = field(default_factory=list)
+    related: list[Linked] = field(default_factory=list)
+    message: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+REVEAL_MESSAGE = "Reveal the answer to see linked explanations."
+NOT_OURS_MESSAGE = "This card is not from the GenAI Interview Prep decks."
+
+
+def card_state(ctype: int, queue: int, ivl: int) -> str:
+    if queue == -1:
+        return "suspended"
+    if ctype == 0:
+        return "new"
+    if ctype in (1, 3):
+        return "learning"
+    return "mature" if ivl >= MATURE_IVL else "young"
+
+
+def _chunks(items: list[int]):
+    for i in range(0, len(items), SQL_CHUNK):
+        yield items[i:i + SQL_CHUNK]
+
+
+def fetch_notes(col, nids: list[int]) -> dict[int, tuple[int, list[str], str, str, int]]:
+    """note id -> (model id, fields, tags, state, first card id) for existing notes; parameterised IN (…)."""
+    out: dict[int, tuple[int, list[str], str, str, int]] = {}
+    unique = sorted(set(int(n) for n in nids))
+    for chunk in _chunks(unique):
+        marks = ",".join("?" * len(chunk))  # only placeholders: values are bound, never pasted
+        rows = col.db.all(
+            "select n.id, n.mid, n.flds, n.tags, c.type, c.queue, c.ivl, c.id from notes n "
+            f"join cards c on c.nid = n.id where n.id in ({marks}) order by n.id, c.ord", *chunk)
+        for nid, mid, flds, tags, ctype, queue, ivl, cid in rows:
+            if nid not in out:
+                out[nid] = (mid, flds.split("\x1f"), tags, card_state(ctype, queue, ivl), cid)
+    return out
+
+
+def _resolve(col, index: LinkIndex, qids: list[str]) -> dict[str, tuple[int, list[str], str, str, int, int]]:
+    """qid -> (mid, fields, tags, state, card id, note id) for linked Q&A notes that still exist and match."""
+    wanted = {qid: index.by_qid[qid] for qid in qids if qid in index.by_qid}
+    rows = fetch_notes(col, list(wanted.values()))
+    out = {}
+    for qid, nid in wanted.items():
+        row = rows.get(nid)
+        if row is None:  # deleted since the index was built
+            index.stale = True
+            continue
+        mid, fields, tags, state, cid = row
+        if index.types.kind_by_mid.get(mid) != "qa" or plain(index.types.field(mid, fields, "ID")) != qid:
+            index.stale = True  # note type changed or its ID edited
+            continue
+        out[qid] = (mid, fields, tags, state, cid, nid)
+    return out
+
+
+def panel_data(col, index: LinkIndex, note, side: str, max_related: int = 8) -> PanelData:
+    """Everything the panel shows for one card (`note` = the card's note, `side` question|answer)."""
+    types = index.types
+    kind = types.kind_by_mid.get(note.mid)
+    if kind is None:
+        return PanelData(kind="other", side=side, message=NOT_OURS_MESSAGE)
+    fields = list(note.fields)
+    data = PanelData(kind=kind, side=side, topic=topic_from_tags(note.tags))
+    if kind == "qa":
+        data.own_id = plain(types.field(note.mid, fields, "ID"))
+    elif kind == "cloze":
+        data.own_id = plain(types.field(note.mid, fields, "ID"))
+    elif kind == "io":
+        ids = link_ids(types.field(note.mid, fields, "Comments"))
+        data.own_id = ids[0] if ids else ""
+    elif kind == "figure":
+        data.own_id = plain(types.field(note.mid, fields, "ID"))
+    if side != "answer":  # never spoil the answer: topic only
+        data.message = REVEAL_MESSAGE
+        return data
+
+    # 1. subjects: the Q&A note(s) this card is about
+    if kind == "qa":
+        subject_ids = [data.own_id] if ID_RE.match(data.own_id) else []
+        own = {data.own_id: (note.mid, fields, " ".join(note.tags), "", 0, note.id)} if subject_ids else {}
+        resolved = own
+    else:
+        if kind == "cloze":
+            qid = plain(types.field(note.mid, fields, "QuestionID"))
+            subject_ids = [qid] if ID_RE.match(qid) else []
+        else:
+            subject_ids = link_ids(types.field(note.mid, fields, LINK_FIELD[kind]))
+        resolved = _resolve(col, index, subject_ids)
+    for qid in subject_ids:
+        row = resolved.get(qid)
+        if row is None:
+            data.subjects.append(Subject(qid=qid, available=False))
+            continue
+        mid, f, tags, state, cid, nid = row
+        data.subjects.append(Subject(
+            qid=qid, available=True, question_html=types.field(mid, f, "Question"),
+            answer_html=types.field(mid, f, "Answer"), others_html=types.field(mid, f, "OtherExplanations"),
+            figures_html=types.field(mid, f, "Figures"), topic=topic_from_tags(tags), state=state,
+            note_id=nid, card_id=cid))
+    if kind != "qa" and not data.topic and data.subjects:
+        data.topic = next((s.topic for s in data.subjects if s.topic), "")
+
+    # 2. related questions of the subjects, split into prerequisites and the rest
+    related_ids: list[str] = []
+    topics: dict[str, str] = {}
+    subject_set = set(subject_ids)
+    for qid in subject_ids:
+        row = resolved.get(qid)
+        if row is None:
+            continue
+        rel = types.field(row[0], row[1], "Related")
+        topics.update(linked_topics(rel))
+        for rid in link_ids(rel):
+            if rid not in subject_set and rid not in related_ids:
+                related_ids.append(rid)
+    if not related_ids or max_related <= 0:
+        return data
+    linked = _resolve(col, index, related_ids)
+    current_text = " ".join(plain(s.question_html) for s in data.subjects if s.available)
+    for rid in related_ids:
+        row = linked.get(rid)
+        if row is None:
+            item = Linked(qid=rid, available=False, topic=topics.get(rid, ""))
+            target = data.related
+        else:
+            mid, f, tags, state, cid, nid = row
+            text = plain(types.field(mid, f, "Question"))
+            item = Linked(qid=rid, available=True, question=text, topic=topics.get(rid) or topic_from_tags(tags),
+                          state=state, note_id=nid, card_id=cid)
+            target = data.prerequisites if is_prerequisite(text, current_text) else data.related
+        if len(target) < max_related:
+            target.append(item)
+    return data
+
+
+# ---------------------------------------------------------------- messages from the panel webview
+
+PYCMD_PREFIX = "genai-prep:"
+_PYCMD = re.compile(r"^genai-prep:(open|browse):([A-Za-z0-9][A-Za-z0-9_.\-]{0,63})$")
+
+
+def parse_pycmd(message: Any) -> tuple[str, str] | None:
+    """("open"|"browse", permanent id) for a well-formed add-on message, None for anything else."""
+    if not isinstance(message, str) or len(message) > 100:
+        return None
+    m = _PYCMD.match(message)
+    return (m.group(1), m.group(2)) if m else None
+
+
+def find_qa_note_id(col, index: LinkIndex, qid: str) -> int | None:
+    """Current note id of the Q&A note with permanent id `qid` (verified), else None."""
+    if not ID_RE.match(qid or ""):
+        return None
+    row = _resolve(col, index, [qid]).get(qid)
+    return row[5] if row else None
+
+
+def browser_search(index: LinkIndex, qid: str) -> str | None:
+    """A Browser search for one permanent id, built only from a validated id and numeric model ids."""
+    if not ID_RE.match(qid or "") or not index.types.mids("qa"):
+        return None
+    mids = " OR ".join(f"mid:{int(m)}" for m in index.types.mids("qa"))
+    term = qid.replace("_", "\\_")  # "_" is a one-character wildcard in Anki field searches
+    return f'({mids}) "ID:{term}"'

@@ -1,0 +1,75 @@
+"""The desktop add-on as `.ankiaddon`: addon/ + the top-level manifest.json, zipped deterministically.
+
+Anki's format: a zip of the add-on folder's *contents* (no top folder) with
+`manifest.json` at the root. Caches (`__pycache__`, `*.pyc`), the user's own
+`meta.json` and `user_files/` are never packed. Entries are sorted and carry a
+fixed timestamp and permissions, so the same sources give identical bytes.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ADDON_DIR = ROOT / "addon"
+MANIFEST = ROOT / "manifest.json"
+FILE_NAME = "genai-interview-prep.ankiaddon"
+REQUIRED = ("package", "name")
+MIN_POINT_VERSION = 231000  # Anki 23.10: built-in Image Occlusion
+_FIXED_TIME = (2024, 1, 1, 0, 0, 0)
+_SKIP_DIRS = {"__pycache__", "user_files", ".pytest_cache"}
+_SKIP_FILES = {"meta.json", "manifest.json", ".DS_Store"}
+
+
+def load_manifest(path: Path = MANIFEST) -> dict:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    missing = [k for k in REQUIRED if not data.get(k)]
+    if missing:
+        raise ValueError(f"{path}: missing {', '.join(missing)}")
+    if int(data.get("min_point_version", 0)) < MIN_POINT_VERSION:
+        raise ValueError(f"{path}: min_point_version must be >= {MIN_POINT_VERSION}")
+    return data
+
+
+def addon_files(addon_dir: Path = ADDON_DIR) -> list[Path]:
+    """Files to pack, relative to `addon_dir`, sorted."""
+    out = []
+    for p in addon_dir.rglob("*"):
+        rel = p.relative_to(addon_dir)
+        if p.is_dir() or any(part in _SKIP_DIRS for part in rel.parts):
+            continue
+        if rel.name in _SKIP_FILES or rel.suffix in (".pyc", ".pyo") or rel.name.endswith("~"):
+            continue
+        out.append(rel)
+    return sorted(out, key=lambda r: r.as_posix())
+
+
+def _entry(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    info.create_system = 3
+    return info
+
+
+def build(out_dir: Path, addon_dir: Path = ADDON_DIR, manifest: Path = MANIFEST) -> Path:
+    """Write `out_dir/genai-interview-prep.ankiaddon` atomically; return its path."""
+    data = load_manifest(manifest)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / FILE_NAME
+    fd, tmp = tempfile.mkstemp(prefix=f".{FILE_NAME}.", suffix=".tmp", dir=out_dir)
+    os.close(fd)
+    try:
+        with zipfile.ZipFile(tmp, "w") as zf:
+            zf.writestr(_entry("manifest.json"), json.dumps(data, indent=2, sort_keys=True) + "\n")
+            for rel in addon_files(addon_dir):
+                zf.writestr(_entry(rel.as_posix()), (addon_dir / rel).read_bytes())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
