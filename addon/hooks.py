@@ -105,7 +105,11 @@ class Controller:
     def _apply_visibility(self) -> None:
         show = self.mw.state == "review" and self.wanted_visible()
         if show:
-            self.ensure_panel().show()
+            panel = self.ensure_panel()
+            if not panel.isVisible():
+                panel.show()
+                from aqt.qt import Qt
+                self.mw.resizeDocks([panel], [self.cfg()["panel_width"]], Qt.Orientation.Horizontal)
         elif self.panel is not None:
             self._hiding = True
             try:

@@ -19,11 +19,26 @@ from builder.bootstrap import ensure_venv  # noqa: E402
 # command that must exist -> Debian package providing it
 DEBIAN_PACKAGES: dict[str, str] = {
     "chromium": "chromium",  # phone-size rendering of cards (tests/test_phone_render.py)
+    "xvfb-run": "xvfb",  # the real Anki desktop under a virtual X server (tests/test_addon_gui.py)
 }
+# Shared libraries PyQt6 / QtWebEngine (xcb platform plugin) load that a minimal Debian lacks
+# (found with ldd on PyQt6/Qt6/lib/libQt6WebEngineCore.so.6 and plugins/platforms/libqxcb.so).
+DEBIAN_LIBRARIES = (
+    "libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 "
+    "libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libnss3 libxcomposite1 libxdamage1 "
+    "libxrandr2 libxtst6 libasound2 libegl1 libgl1 libfontconfig1 libdbus-1-3 libxkbfile1").split()
+
+
+def _installed(pkg: str) -> bool:
+    proc = subprocess.run(["dpkg-query", "-W", "-f=${Status}", pkg], capture_output=True, text=True)
+    return proc.returncode == 0 and proc.stdout.endswith("installed") and "not-installed" not in proc.stdout
 
 
 def ensure_debian_packages() -> None:
-    missing = sorted({pkg for cmd, pkg in DEBIAN_PACKAGES.items() if shutil.which(cmd) is None})
+    missing = {pkg for cmd, pkg in DEBIAN_PACKAGES.items() if shutil.which(cmd) is None}
+    if shutil.which("dpkg-query"):
+        missing |= {pkg for pkg in DEBIAN_LIBRARIES if not _installed(pkg)}
+    missing = sorted(missing)
     if not missing:
         return
     if shutil.which("apt-get") is None:
