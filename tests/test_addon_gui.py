@@ -223,6 +223,12 @@ def shoot_preview():
     result["preview_png"] = p.grab().save(str(OUT / "addon-preview.png"))
     def got(text):
         result["preview"]["text"] = text
+        c = controller()
+        c.action.trigger()  # Tools menu item / shortcut: hide, remembered in the profile
+        result["toggle"] = {"hidden": not c.panel.isVisible(), "checked": c.action.isChecked(),
+                            "pref": aqt.mw.pm.profile.get("genai_prep_panel_visible")}
+        c.action.trigger()
+        result["toggle"]["shown_again"] = c.panel.isVisible() and aqt.mw.pm.profile.get("genai_prep_panel_visible")
         result["ok"] = True
         stage("done")
         p.close()
@@ -311,6 +317,7 @@ def test_real_anki_shows_the_panel_and_opens_a_preview(built_package, tmp_path):
     assert result["clicked"] == related[0] and p["qid"] == related[0]
     assert p["visible"] and p["both_sides"] and p["browser_button"] == "Open in Browser"
     assert "What are the key components of a GAN" in p["text"]
+    assert result["toggle"] == {"hidden": True, "checked": False, "pref": False, "shown_again": True}
     # screenshots
     shots = ROOT / "dist" / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
