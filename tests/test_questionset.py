@@ -247,3 +247,9 @@ def test_new_questions_get_new_ids_and_ids_are_never_reused(decks_copy, committe
     assert int(new_q["id"][1:]) == registry["next"] and new_q["id"] != removed_id
     survivors = {k: v for k, v in id_by_source(committed).items() if v != removed_id and k[0].startswith("000")}
     assert all(id_by_source(after_add).get(k) == v for k, v in survivors.items())
+
+
+def test_curation_typo_fixes_are_applied(committed):
+    text = json.dumps(committed, ensure_ascii=False)
+    assert "Part 7: Ilms" not in text and "OpenAl" not in text
+    assert "Part 7: LLMs" in text and "Azure OpenAI Services" in text
