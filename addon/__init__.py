@@ -3,6 +3,11 @@
 Registration only: every hook is registered in one place, `hooks.register()`.
 The plain modules (links, sanitize, panel_html, config) import without Qt.
 """
-from . import hooks
+import sys
 
-hooks.register()
+# Register hooks only inside Anki: `import addon.stats` or `python -m addon.report` must work
+# without aqt (and without importing Qt) — aqt is always imported before Anki loads add-ons.
+if "aqt" in sys.modules:
+    from . import hooks
+
+    hooks.register()
