@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import re
 import time
+from operator import add
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -156,6 +157,19 @@ R_FSRS = ("extract_fsrs_retrievability(c.data, case when c.odue != 0 then c.odue
 R_INTERVAL = ("(case when c.type = 2 and c.ivl > 0 then 1.0 / (1.0 + {k} * max(0, :today - "
               "((case when c.odue != 0 then c.odue else c.due end) - c.ivl)) / c.ivl) end)").format(k=FALLBACK_K)
 
+NW = TREND_WEEKS + TREND_RET_WEEKS  # weekly retention buckets 0..NW-1 (0 = the last 7 days)
+_YOUNG = "(el.lastIvl < {m} and el.lastIvl > -86400 * {m})".format(m=MATURE_IVL)
+_WK = "((:next_ms - 1 - el.id) / {week})".format(week=WEEK_MS)
+# kind 0: one row per tag string: window retention (young fail/pass, mature fail/pass), then per
+#         week w: passes, reviews.  kind 1: per boundary k = 1..11: mature delta, seen delta.
+_K0 = ([f"sum(el.id >= :win_start and {_YOUNG} and el.ease = 1)", f"sum(el.id >= :win_start and {_YOUNG} and el.ease > 1)",
+        f"sum(el.id >= :win_start and not {_YOUNG} and el.ease = 1)",
+        f"sum(el.id >= :win_start and not {_YOUNG} and el.ease > 1)"]
+       + [c for w in range(NW) for c in (f"sum({_WK} = {w} and el.ease > 1)", f"sum({_WK} = {w})")])
+_K1 = [c for k in range(1, TREND_WEEKS) for c in (
+    f"sum(b.k = {k} and rv.lastIvl >= {MATURE_IVL}) - sum(b.k = {k} and c.type = 2 and c.ivl >= {MATURE_IVL})",
+    f"sum(b.k = {k} and rv.lastIvl != 0) - sum(b.k = {k} and c.type != 0)")]
+_NCOL = max(len(_K0), len(_K1))
 REVLOG_SQL = """
 with bounds(k, ms) as (values {bounds}),
 rv as materialized (
@@ -169,25 +183,17 @@ el as (
   select id, cid, lastIvl, ease, lag(id) over (partition by cid order by id) as prev_el
   from rv where elig
 )
-select n.tags, 0 as kind, (:next_ms - 1 - el.id) / {week} as w, el.id >= :win_start as inwin,
-  sum(el.lastIvl < {mature} and el.lastIvl > -86400 * {mature} and el.ease = 1),
-  sum(el.lastIvl < {mature} and el.lastIvl > -86400 * {mature} and el.ease > 1),
-  sum(not (el.lastIvl < {mature} and el.lastIvl > -86400 * {mature}) and el.ease = 1),
-  sum(not (el.lastIvl < {mature} and el.lastIvl > -86400 * {mature}) and el.ease > 1)
+select n.tags, 0, """ + ", ".join(_K0 + ["0"] * (_NCOL - len(_K0))) + """
 from el join cards c on c.id = el.cid join notes n on n.id = c.nid
 where n.tags like :like escape '\\'
   and (el.prev_el is null or (el.prev_el - :day0_ms) / {day} != (el.id - :day0_ms) / {day})
-group by n.tags, w, inwin
+group by n.tags
 union all
-select n.tags, 1 as kind, b.k as w, 0 as inwin,
-  sum(rv.lastIvl >= {mature}),
-  sum(c.type = 2 and c.ivl >= {mature}),
-  sum(rv.lastIvl != 0),
-  sum(c.type != 0)
-from rv join bounds b on b.ms > coalesce(rv.prev_id, 0) and b.ms <= rv.id
+select n.tags, 1, """ + ", ".join(_K1 + ["0"] * (_NCOL - len(_K1))) + """
+from rv join bounds b on b.ms > coalesce(rv.prev_id, 0) and b.ms <= rv.id and b.k > 0
   join cards c on c.id = rv.cid join notes n on n.id = c.nid
 where n.tags like :like escape '\\'
-group by n.tags, b.k
+group by n.tags
 """
 
 
@@ -276,32 +282,24 @@ def _compute(col, root: str, days: int, now: int | None) -> list[TopicStats]:
     rparams = dict(start=start, next_ms=next_ms, win_start=win_start, like=like, day0_ms=day0_ms)
     revlog_sql = REVLOG_SQL.format(bounds=", ".join(f"({k}, {ms})" for k, ms in bounds), week=WEEK_MS,
                                    day=DAY_MS, mature=MATURE_IVL)
-    weekly: dict[str, list[list[int]]] = {}  # key -> [weeks][pass, n]
-    deltas: dict[str, list[list[int]]] = {}  # key -> [k][mature_then - mature_now, seen_then - seen_now]
-    nweeks = TREND_WEEKS + TREND_RET_WEEKS + 1
-    for tags, kind, w, inwin, a, b, c_, d in col.db.all(*_named(revlog_sql, rparams)):
+    acc0: dict[str, list[int]] = {}
+    acc1: dict[str, list[int]] = {}
+    for row in col.db.all(*_named(revlog_sql, rparams)):
+        tags, kind = row[0], row[1]
         found = tagsets.get(tags)
         if found is None:
             found = tagsets[tags] = _topics_of(tags or "", root_l)
-        a, b, c_, d = a or 0, b or 0, c_ or 0, d or 0
-        for key, spelling in found.items():
-            if key not in topics:
-                continue
-            t = topics[key]
-            if kind == 0:
-                if inwin:
-                    t.young_reviews += a + b
-                    t.young_passed += b
-                    t.mature_reviews += c_ + d
-                    t.mature_passed += d
-                if 0 <= w < nweeks:
-                    wk = weekly.setdefault(key, [[0, 0] for _ in range(nweeks)])
-                    wk[w][0] += b + d
-                    wk[w][1] += a + b + c_ + d
-            else:
-                dl = deltas.setdefault(key, [[0, 0] for _ in range(TREND_WEEKS)])
-                dl[w][0] += a - b
-                dl[w][1] += c_ - d
+        vec = [v or 0 for v in row[2:]]
+        acc = acc0 if kind == 0 else acc1
+        for key in found:
+            if key in topics:
+                cur = acc.get(key)
+                acc[key] = vec if cur is None else list(map(add, cur, vec))
+    zero = [0] * _NCOL
+    for key, t in topics.items():
+        v = acc0.get(key, zero)
+        t.young_reviews, t.young_passed = v[0] + v[1], v[1]
+        t.mature_reviews, t.mature_passed = v[2] + v[3], v[3]
 
     for key, t in topics.items():
         t.reviews = t.young_reviews + t.mature_reviews
@@ -313,20 +311,17 @@ def _compute(col, root: str, days: int, now: int | None) -> list[TopicStats]:
         seen = t.cards - t.new
         t.coverage = round(seen / t.cards, 4) if t.cards else 0.0
         t.mastery = mastery_score(t.passed, t.reviews, t.mature, seen, t.cards)
-        wk = weekly.get(key)
-        dl = deltas.get(key)
+        v0 = acc0.get(key, zero)
+        v1 = acc1.get(key, zero)
         trend = []
         for k in range(TREND_WEEKS - 1, -1, -1):  # oldest first
             if k == 0:
                 trend.append(t.mastery)
                 continue
-            p = n = 0
-            if wk:
-                for w in range(k, k + TREND_RET_WEEKS):
-                    p += wk[w][0]
-                    n += wk[w][1]
-            mature_then = t.mature + (dl[k][0] if dl else 0)
-            seen_then = seen + (dl[k][1] if dl else 0)
+            p = sum(v0[4 + 2 * w] for w in range(k, k + TREND_RET_WEEKS))
+            n = sum(v0[5 + 2 * w] for w in range(k, k + TREND_RET_WEEKS))
+            mature_then = t.mature + v1[2 * (k - 1)]
+            seen_then = seen + v1[2 * (k - 1) + 1]
             trend.append(mastery_score(p, n, max(0, mature_then), max(0, seen_then), t.cards))
         t.trend = trend
 
