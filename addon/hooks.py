@@ -276,3 +276,6 @@ def register() -> None:
     gui_hooks.sync_did_finish.append(c.on_sync_finished)
     gui_hooks.reviewer_did_show_question.append(c.on_show_question)
     gui_hooks.reviewer_did_show_answer.append(c.on_show_answer)
+    # topic-mastery dashboard (Tools menu, overview link, refresh after reviews/operations)
+    from . import dashboard
+    dashboard.register(aqt.mw)

@@ -1,0 +1,305 @@
+"""Topic-mastery dashboard (Qt-thin): a dialog with an AnkiWebView, opened from the Tools menu or
+from a link on the deck overview screen.
+
+Data: `stats.compute()` in a background QueryOp (cached in stats; recomputed after reviews and
+collection operations while the dialog is open). Actions: "Study" creates or refreshes a filtered
+deck for the topic through an undoable CollectionOp; "Browse" opens the browser on the topic.
+Messages from the page are `genai-dash:<action>[:<index>]`, parsed strictly by
+`dashboard_html.parse_message`; topics are referred to by their index in the computed list.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from typing import Any, Callable
+
+import aqt
+from aqt import gui_hooks
+from aqt.qt import QAction, QDialog, QDialogButtonBox, QTimer, QVBoxLayout, qconnect
+
+from . import dashboard_html, stats
+
+DEFAULT_ROOT = "GenAI"
+DEFAULT_DAYS = 30
+DECK_PREFIX = "GenAI study::"
+STUDY_LIMIT = 100
+
+
+def settings(raw: Any) -> tuple[str, int]:
+    """(root tag, retention window days) from the add-on config; invalid values fall back to defaults."""
+    src = raw if isinstance(raw, dict) else {}
+    root = src.get("dashboard_root")
+    if not (isinstance(root, str) and root.strip().strip(":") and not any(c.isspace() for c in root.strip())):
+        root = DEFAULT_ROOT
+    days = src.get("dashboard_days")
+    if not (isinstance(days, int) and not isinstance(days, bool) and 1 <= days <= 3650):
+        days = DEFAULT_DAYS
+    return root.strip().strip(":"), days
+
+
+def study_search(col, tag: str) -> str:
+    from anki.collection import SearchNode
+    topic = col.build_search_string(SearchNode(tag=tag))
+    return f"{topic} (is:due OR is:new OR is:learn) -is:suspended -is:buried"
+
+
+def study_deck_name(tag: str) -> str:
+    return DECK_PREFIX + tag.replace("::", " › ")
+
+
+def make_study_deck(col, tag: str):
+    """Create or refresh the filtered deck for `tag` (OpChangesWithId; undoable)."""
+    from anki.decks import DeckId
+    name = study_deck_name(tag)
+    existing = col.decks.id_for_name(name)
+    deck = col.sched.get_or_create_filtered_deck(deck_id=DeckId(existing or 0))
+    deck.name = name
+    deck.config.reschedule = True
+    term = deck.config.search_terms[0]
+    term.search = study_search(col, tag)
+    term.limit = STUDY_LIMIT
+    # weakest first with FSRS (lowest retrievability); otherwise in due order (Anki 26.x builds an
+    # invalid ORDER BY for the retrievability order when FSRS is off)
+    fsrs = bool(col.get_config("fsrs", False))
+    term.order = term.RETRIEVABILITY_ASCENDING if fsrs and hasattr(term, "RETRIEVABILITY_ASCENDING") else term.DUE
+    del deck.config.search_terms[1:]
+    return col.sched.add_or_update_filtered_deck(deck)
+
+
+def _safe(fn: Callable) -> Callable:
+    @functools.wraps(fn)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return fn(self, *args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - an add-on bug must never break Anki
+            self.errors.append(f"{fn.__name__}: {type(exc).__name__}: {exc}")
+            self.log.exception("genai-prep dashboard: %s failed", fn.__name__)
+            return None
+    return wrapper
+
+
+class DashboardDialog(QDialog):
+    def __init__(self, mw, controller: "DashboardController") -> None:
+        super().__init__(mw)
+        from aqt.webview import AnkiWebView
+        self.controller = controller
+        self.setWindowTitle("Topic mastery")
+        self.resize(980, 680)
+        self.setMinimumSize(640, 480)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.web = AnkiWebView(self, title="genai topic mastery")
+        self.web.set_bridge_command(controller.on_message, self)
+        layout.addWidget(self.web)
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        qconnect(box.rejected, self.reject)
+        layout.addWidget(box)
+        self.last_html = ""
+        self.loaded = False
+
+    def set_html(self, body: str) -> None:
+        self.last_html = body
+        self.loaded = False
+        self.web.stdHtml(body, context=self)
+        self.web.evalWithCallback("1", lambda _r: setattr(self, "loaded", True))
+
+    def reject(self) -> None:
+        self.controller.dialog_closed(self)
+        super().reject()
+
+
+class DashboardController:
+    def __init__(self, mw) -> None:
+        self.mw = mw
+        mgr = getattr(mw, "addonManager", None)
+        self.log = mgr.get_logger(__name__) if mgr is not None and hasattr(mgr, "get_logger") \
+            else logging.getLogger(__name__)
+        self.dialog: DashboardDialog | None = None
+        self.topics: list[stats.TopicStats] = []
+        self.computing = False
+        self.pending = False
+        self.sort = "weak"
+        self.compute_ms: float | None = None
+        self.errors: list[str] = []
+        self.action: QAction | None = None
+        self.last_study: dict[str, Any] | None = None
+        self.timer: QTimer | None = None
+
+    def settings(self) -> tuple[str, int]:
+        mgr = getattr(self.mw, "addonManager", None)
+        return settings(mgr.getConfig(__name__) if mgr is not None else None)
+
+    # ------------------------------------------------------------ menu / overview
+    @_safe
+    def on_main_window_init(self) -> None:
+        self.action = QAction("GenAI topic mastery", self.mw)
+        qconnect(self.action.triggered, self.open)
+        self.mw.form.menuTools.addAction(self.action)
+
+    @_safe
+    def on_overview_render(self, overview, content) -> None:
+        content.table += ('<div style="margin-top:8px"><a href="#" id="genai-dash-link" '
+                          'onclick="pycmd(\'genai-dash:open\');return false;">Topic mastery dashboard</a></div>')
+
+    def on_js_message(self, handled: tuple[bool, Any], message: str, context: Any) -> tuple[bool, Any]:
+        if message == "genai-dash:open":
+            from aqt.overview import Overview
+            if isinstance(context, Overview):
+                self.open()
+                return True, None
+        return handled
+
+    # ------------------------------------------------------------ dialog
+    @_safe
+    def open(self, *_args) -> DashboardDialog | None:
+        if self.mw.col is None:
+            return None
+        if self.dialog is None:
+            self.dialog = DashboardDialog(self.mw, self)
+            self.dialog.set_html(self.render_html(loading=True))
+        self.dialog.show()
+        self.dialog.raise_()
+        self.dialog.activateWindow()
+        self.refresh()
+        return self.dialog
+
+    def dialog_closed(self, dialog) -> None:
+        if dialog is self.dialog:
+            self.dialog = None
+
+    def render_html(self, loading: bool = False) -> str:
+        from aqt.theme import theme_manager
+        root, days = self.settings()
+        if loading and not self.topics:
+            return '<div id="genai-dash"><p>Computing topic statistics…</p></div>'
+        return dashboard_html.render(self.topics, sort=self.sort, night=theme_manager.night_mode, days=days,
+                                     root=root, computed_ms=self.compute_ms)
+
+    @_safe
+    def refresh(self, *_args) -> None:
+        if self.mw.col is None or self.dialog is None:
+            return
+        if self.computing:
+            self.pending = True
+            return
+        self.computing = True
+        root, days = self.settings()
+        from aqt.operations import QueryOp
+
+        def op(col):
+            started = time.perf_counter()
+            return stats.compute(col, root=root, days=days), (time.perf_counter() - started) * 1000
+
+        QueryOp(parent=self.mw, op=op, success=self._computed).failure(self._failed).run_in_background()
+
+    @_safe
+    def _computed(self, result) -> None:
+        self.computing = False
+        self.topics, self.compute_ms = result
+        if self.dialog is not None:
+            self.dialog.set_html(self.render_html())
+        if self.pending:
+            self.pending = False
+            self.refresh()
+
+    def _failed(self, exc: Exception) -> None:
+        self.computing = False
+        self.errors.append(f"compute: {type(exc).__name__}: {exc}")
+        self.log.error("genai-prep dashboard: compute failed: %s", exc)
+        if self.dialog is not None:
+            self.dialog.set_html('<div id="genai-dash"><p>The topic statistics could not be computed '
+                                 '(details in the add-on log).</p></div>')
+
+    def schedule_refresh(self, delay_ms: int = 400) -> None:
+        if self.dialog is None:
+            return
+        if self.timer is None:
+            self.timer = QTimer(self.mw)
+            self.timer.setSingleShot(True)
+            qconnect(self.timer.timeout, self.refresh)
+        self.timer.start(delay_ms)
+
+    # ------------------------------------------------------------ hooks: keep it fresh
+    @_safe
+    def on_operation(self, changes, handler) -> None:
+        if handler is self:
+            return
+        if changes.card or changes.note or changes.tag or changes.deck or changes.study_queues \
+                or changes.browser_table:
+            self.schedule_refresh()
+
+    @_safe
+    def on_answer(self, *_args) -> None:
+        self.schedule_refresh(800)
+
+    @_safe
+    def on_profile_close(self) -> None:
+        if self.dialog is not None:
+            self.dialog.close()
+            self.dialog = None
+        self.topics = []
+
+    # ------------------------------------------------------------ page messages
+    @_safe
+    def on_message(self, message: str) -> Any:
+        parsed = dashboard_html.parse_message(message)
+        if parsed is None:
+            self.log.warning("genai-prep dashboard: ignored message %r", str(message)[:60])
+            return None
+        action, arg = parsed
+        if action == "refresh":
+            self.refresh()
+        elif action == "sort":
+            self.sort = arg
+            if self.dialog is not None:
+                self.dialog.set_html(self.render_html())
+        elif action in ("study", "browse"):
+            if not isinstance(arg, int) or not 0 <= arg < len(self.topics):
+                return None
+            tag = self.topics[arg].tag
+            (self.study if action == "study" else self.browse)(tag)
+        return None
+
+    @_safe
+    def study(self, tag: str) -> None:
+        from aqt.operations import CollectionOp
+        from aqt.utils import tooltip
+
+        def done(out) -> None:
+            self.last_study = {"tag": tag, "deck_id": int(out.id), "name": study_deck_name(tag)}
+            tooltip(f"Filtered deck ready: {study_deck_name(tag)}")
+            self.mw.col.decks.select(out.id)
+            self.mw.moveToState("overview")
+
+        def failed(exc: Exception) -> None:
+            self.last_study = {"tag": tag, "error": str(exc)}
+            tooltip(f"Nothing to study in {tag} right now." if "no cards" in str(exc).lower()
+                    or "nothing" in str(exc).lower() else f"Could not create the study deck: {exc}")
+
+        CollectionOp(parent=self.dialog or self.mw, op=lambda col: make_study_deck(col, tag)) \
+            .success(done).failure(failed).run_in_background()
+
+    @_safe
+    def browse(self, tag: str) -> None:
+        from anki.collection import SearchNode
+        search = self.mw.col.build_search_string(SearchNode(tag=tag))
+        aqt.dialogs.open("Browser", self.mw, search=(search,))
+
+
+controller: DashboardController | None = None
+
+
+def register(mw) -> DashboardController | None:
+    """Register the dashboard's hooks (called once from hooks.register())."""
+    global controller
+    if mw is None or controller is not None:
+        return controller
+    controller = c = DashboardController(mw)
+    gui_hooks.main_window_did_init.append(c.on_main_window_init)
+    gui_hooks.overview_will_render_content.append(c.on_overview_render)
+    gui_hooks.webview_did_receive_js_message.append(c.on_js_message)
+    gui_hooks.operation_did_execute.append(c.on_operation)
+    gui_hooks.reviewer_did_answer_card.append(c.on_answer)
+    gui_hooks.profile_will_close.append(c.on_profile_close)
+    return c

@@ -1,0 +1,215 @@
+"""HTML of the topic-mastery dashboard (plain Python, no Qt): a collapsible topic tree.
+
+Everything from the collection (tag names) is escaped; actions refer to topics by their INDEX in
+the computed list (`genai-dash:study:<i>`, `genai-dash:browse:<i>`), never by a raw string, and
+`parse_message()` accepts only those exact shapes. No network, no external JS: the trend charts are
+inline SVG, the tree is nested <details> (works without JavaScript; a few lines of inline JS send
+the button clicks through Anki's pycmd bridge).
+"""
+from __future__ import annotations
+
+import html
+import re
+from typing import Sequence
+
+PREFIX = "genai-dash"
+_MSG = re.compile(r"^genai-dash:(?:(study|browse|toggle):(\d{1,6})|(sort):(weak|name)|(refresh|open))$")
+WEAKEST_N = 5
+
+
+def parse_message(message: object) -> tuple[str, object] | None:
+    """('study'|'browse'|'toggle', index) / ('sort', 'weak'|'name') / ('refresh'|'open', None), else None."""
+    if not isinstance(message, str) or len(message) > 64:
+        return None
+    m = _MSG.match(message)
+    if not m:
+        return None
+    if m.group(1):
+        return m.group(1), int(m.group(2))
+    if m.group(3):
+        return "sort", m.group(4)
+    return m.group(5), None
+
+
+def esc(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def weakest(topics: Sequence) -> list[int]:
+    """Indexes of the weakest topics: lowest mastery first (then most due), below the root, with cards."""
+    cands = [i for i, t in enumerate(topics) if t.depth > 0 and t.cards > 0 and not t.children]
+    cands.sort(key=lambda i: (topics[i].mastery, -topics[i].due, topics[i].tag.lower()))
+    return cands[:WEAKEST_N]
+
+
+def sparkline(values: Sequence[float], width: int = 96, height: int = 24) -> str:
+    if not values:
+        return ""
+    n = len(values)
+    step = width / max(1, n - 1)
+    pts = " ".join(f"{i * step:.1f},{height - 2 - (max(0.0, min(100.0, v)) / 100) * (height - 4):.1f}"
+                   for i, v in enumerate(values))
+    last = values[-1]
+    title = esc(f"mastery over the last {n} weeks: " + " → ".join(f"{v:.0f}" for v in values))
+    return (f'<svg class="spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">'
+            f"<title>{title}</title>"
+            f'<polyline fill="none" stroke="currentColor" stroke-width="1.5" points="{pts}"/>'
+            f'<circle cx="{(n - 1) * step:.1f}" cy="{height - 2 - (last / 100) * (height - 4):.1f}" r="2.2" '
+            f'fill="currentColor"/></svg>')
+
+
+BUCKETS = (("new", "New"), ("learning", "Learning"), ("young", "Young"), ("mature", "Mature"),
+           ("suspended", "Suspended"))
+
+
+def stacked_bar(t) -> str:
+    total = t.cards + t.suspended  # suspended cards are also in their type bucket; the bar shows both
+    if total <= 0:
+        return '<div class="bar empty"></div>'
+    parts = []
+    for key, label in BUCKETS:
+        n = getattr(t, key)
+        if n:
+            parts.append(f'<span class="seg {key}" style="width:{100 * n / total:.2f}%" '
+                         f'title="{esc(label)}: {n}"></span>')
+    return '<div class="bar">' + "".join(parts) + "</div>"
+
+
+def _pct(v: float | None) -> str:
+    return "–" if v is None else f"{v * 100:.0f}%"
+
+
+def _row(i: int, t, weak: set[int]) -> str:
+    r = (f"R {_pct(t.retrievability)} · {t.knowledge:.0f} known" if t.retrievability is not None
+         else "R –")
+    r_title = ("FSRS retrievability (average) and estimated knowledge (sum of R)" if t.r_source == "fsrs"
+               else "Interval-based recall estimate (FSRS off) and estimated knowledge")
+    cls = "row weak" if i in weak else "row"
+    return (
+        f'<div class="{cls}" data-idx="{i}" data-tag="{esc(t.tag)}">'
+        f'<span class="name" title="{esc(t.tag)}">{esc(t.name)}</span>'
+        f'<span class="cards">{t.cards}</span>'
+        f"{stacked_bar(t)}"
+        f'<span class="num" title="% mature">{t.mature_pct:.0f}% mat</span>'
+        f'<span class="num ret" title="true retention, last window (reviews)">ret {_pct(t.retention)} '
+        f"({t.reviews})</span>"
+        f'<span class="num r" title="{esc(r_title)}">{esc(r)}</span>'
+        f'<span class="num due" title="due today / overdue">due {t.due}'
+        f'{f" · {t.overdue} late" if t.overdue else ""}</span>'
+        f'<span class="mastery" title="mastery 0–100">{t.mastery:.0f}</span>'
+        f"{sparkline(t.trend)}"
+        f'<span class="acts"><button class="study" data-act="study" data-idx="{i}">Study</button>'
+        f'<button class="browse" data-act="browse" data-idx="{i}">Browse</button></span>'
+        "</div>")
+
+
+def _order(idxs: list[int], topics: Sequence, sort: str) -> list[int]:
+    if sort == "name":
+        return sorted(idxs, key=lambda i: topics[i].name.lower())
+    return sorted(idxs, key=lambda i: (topics[i].mastery, topics[i].name.lower()))
+
+
+def render_tree(topics: Sequence, sort: str = "weak", open_tags: set[str] | None = None) -> str:
+    index = {t.tag: i for i, t in enumerate(topics)}
+    weak = set(weakest(topics))
+    open_tags = open_tags if open_tags is not None else {t.tag for t in topics if t.depth == 0}
+
+    def node(i: int) -> str:
+        t = topics[i]
+        kids = [index[c] for c in t.children if c in index]
+        if not kids:
+            return f'<div class="leaf">{_row(i, t, weak)}</div>'
+        inner = "".join(node(k) for k in _order(kids, topics, sort))
+        is_open = " open" if t.tag in open_tags else ""
+        return (f'<details class="node" data-idx="{i}"{is_open}><summary>{_row(i, t, weak)}</summary>'
+                f'<div class="kids">{inner}</div></details>')
+
+    roots = [i for i, t in enumerate(topics) if t.parent is None or t.parent not in index]
+    return "".join(node(i) for i in _order(roots, topics, sort))
+
+
+CSS = """
+#genai-dash { font-family: system-ui, sans-serif; font-size: 13px; color: var(--fg, #222); padding: 6px 10px; }
+#genai-dash.night { --fg: #e6e6e6; --muted: #a0a0a0; --line: #444; --weak: #4a2a2a; --card: #2c2c2c; }
+#genai-dash { --muted: #666; --line: #ddd; --weak: #fde8e8; --card: #f7f7f7; }
+#genai-dash.night { color: #e6e6e6; }
+#genai-dash h2 { font-size: 16px; margin: 4px 0 6px; }
+#genai-dash .bar-top { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin-bottom: 6px; }
+#genai-dash .legend span { display: inline-block; margin-right: 8px; color: var(--muted); }
+#genai-dash .legend i { display: inline-block; width: 10px; height: 10px; margin-right: 3px; vertical-align: middle; }
+#genai-dash .next { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: 6px 8px; margin: 6px 0; }
+#genai-dash .next li { margin: 2px 0; }
+#genai-dash .row { display: grid; grid-template-columns: minmax(110px, 1.6fr) 38px minmax(80px, 1.2fr) 58px 92px 118px 88px 34px 98px auto;
+  align-items: center; gap: 6px; padding: 2px 0; border-bottom: 1px solid var(--line); }
+#genai-dash .row.weak { background: var(--weak); }
+#genai-dash .name { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; font-weight: 600; }
+#genai-dash .num, #genai-dash .cards { color: var(--muted); white-space: nowrap; font-variant-numeric: tabular-nums; }
+#genai-dash .mastery { font-weight: 700; text-align: right; font-variant-numeric: tabular-nums; }
+#genai-dash .bar { display: flex; height: 10px; border-radius: 3px; overflow: hidden; background: var(--line); }
+#genai-dash .seg.new, #genai-dash .legend .new { background: #6baed6; }
+#genai-dash .seg.learning, #genai-dash .legend .learning { background: #fd8d3c; }
+#genai-dash .seg.young, #genai-dash .legend .young { background: #74c476; }
+#genai-dash .seg.mature, #genai-dash .legend .mature { background: #238b45; }
+#genai-dash .seg.suspended, #genai-dash .legend .suspended { background: #bdbd22; }
+#genai-dash details > summary { list-style: none; cursor: pointer; }
+#genai-dash details > summary::-webkit-details-marker { display: none; }
+#genai-dash details > summary .name::before { content: "▸ "; }
+#genai-dash details[open] > summary .name::before { content: "▾ "; }
+#genai-dash .kids { margin-left: 14px; }
+#genai-dash .leaf .name::before { content: "  "; white-space: pre; }
+#genai-dash button { font-size: 11px; padding: 1px 6px; }
+#genai-dash .spark { color: #3182bd; }
+#genai-dash.night .spark { color: #9ecae1; }
+#genai-dash .foot { color: var(--muted); margin-top: 8px; font-size: 11px; }
+@media (max-width: 900px) {
+  #genai-dash .row { grid-template-columns: minmax(100px, 1.5fr) minmax(60px, 1fr) 50px 84px 34px 98px auto; }
+  #genai-dash .row .cards, #genai-dash .row .r, #genai-dash .row .due { display: none; }
+}
+"""
+
+JS = """
+(function(){
+  var root = document.getElementById('genai-dash');
+  root.addEventListener('click', function(ev){
+    var el = ev.target.closest('button[data-act], a[data-act]');
+    if (!el) return;
+    ev.preventDefault(); ev.stopPropagation();
+    var act = el.getAttribute('data-act'), arg = el.getAttribute('data-arg') || el.getAttribute('data-idx');
+    if (!/^(study|browse|sort|refresh)$/.test(act)) return;
+    pycmd('genai-dash:' + act + (arg ? ':' + arg : ''));
+  });
+})();
+"""
+
+
+def render(topics: Sequence, *, sort: str = "weak", night: bool = False, days: int = 30, root: str = "GenAI",
+           computed_ms: float | None = None, open_tags: set[str] | None = None) -> str:
+    """The dashboard body (a <div> + <style> + inline <script>) for the computed topic list."""
+    sort = sort if sort in ("weak", "name") else "weak"
+    cls = "night" if night else "day"
+    if not topics:
+        body = (f"<p>No cards tagged <b>{esc(root)}</b> (or below) in this collection. Import the GenAI "
+                f"Interview Prep deck, or set <code>dashboard_root</code> in the add-on's config.</p>")
+        return f'<style>{CSS}</style><div id="genai-dash" class="{cls}"><h2>Topic mastery</h2>{body}</div>'
+    weak = weakest(topics)
+    nxt = "".join(
+        f'<li><b>{esc(topics[i].tag)}</b> — mastery {topics[i].mastery:.0f}, due {topics[i].due}, '
+        f'new {topics[i].new} <button data-act="study" data-idx="{i}">Study this topic</button></li>' for i in weak)
+    legend = "".join(f'<span><i class="{k}"></i>{esc(label)}</span>' for k, label in BUCKETS)
+    other = "name" if sort == "weak" else "weak"
+    sort_label = "Sort by name" if sort == "weak" else "Sort weakest first"
+    src = "FSRS retrievability" if topics[0].r_source == "fsrs" else "interval-based recall estimate (FSRS off)"
+    timing = f" · computed in {computed_ms:.0f} ms" if computed_ms is not None else ""
+    return (
+        f"<style>{CSS}</style>"
+        f'<div id="genai-dash" class="{cls}" data-sort="{sort}">'
+        f"<h2>Topic mastery — {esc(root)}</h2>"
+        f'<div class="bar-top"><span class="legend">{legend}</span>'
+        f'<button data-act="sort" data-arg="{other}">{sort_label}</button>'
+        f'<button data-act="refresh">Refresh</button></div>'
+        f'<div class="next"><b>Study next</b> (weakest topics)<ol>{nxt}</ol></div>'
+        f'<div class="tree">{render_tree(topics, sort, open_tags)}</div>'
+        f'<div class="foot">Retention: Anki\'s true retention over the last {int(days)} days (reviews). '
+        f"R: {esc(src)}. Mastery 0–100 = retention (shrunk towards 85% when there are few reviews) × coverage, "
+        f"% mature and coverage; the line is its 12-week trend{timing}.</div>"
+        f"</div><script>{JS}</script>")

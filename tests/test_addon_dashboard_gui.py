@@ -1,0 +1,299 @@
+"""The topic-mastery dashboard inside the REAL Anki desktop, under Xvfb.
+
+Reuses the profile set-up and screenshot check of tests/test_addon_gui.py. A harness add-on imports
+the built package, creates review history through the scheduler, opens the dashboard from the
+Tools menu, reads the rendered tree from the webview and compares it with `stats.compute()`, clicks
+"Study" on a topic (JS click -> pycmd -> handler -> CollectionOp), checks the filtered deck, follows
+the overview link, photographs the dialog at 800×600 and quits. Any add-on exception fails the test.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from test_addon_gui import PROFILE_SETUP, _nonblank
+
+HARNESS = r'''
+import json, os, random, sys, time, traceback
+from pathlib import Path
+
+import aqt
+from aqt import gui_hooks
+from aqt.qt import QTimer
+
+OUT = Path(os.environ["GENAI_GUI_OUT"])
+APKG = os.environ["GENAI_GUI_APKG"]
+result = {"stage": "loaded", "errors": [], "ok": False}
+_started = {"done": False}
+
+
+def write():
+    (OUT / "result.json").write_text(json.dumps(result, indent=1, default=str))
+
+
+def stage(name):
+    result["stage"] = name
+    write()
+
+
+def fail(msg):
+    result["errors"].append(msg)
+    finish()
+
+
+def finish():
+    result["done"] = True
+    try:
+        from genai_interview_prep import dashboard, hooks
+        result["addon_errors"] = list(dashboard.controller.errors) + list(hooks.controller.errors)
+    except Exception as e:
+        result["errors"].append(f"finish: {e!r}")
+    write()
+    QTimer.singleShot(200, aqt.mw.unloadProfileAndExit)
+
+
+def guard(fn):
+    def wrapper(*a, **k):
+        try:
+            return fn(*a, **k)
+        except Exception:
+            fail(traceback.format_exc())
+    return wrapper
+
+
+def watchdog():
+    result["errors"].append(f"watchdog: stuck at stage {result['stage']}")
+    write()
+    os._exit(3)
+
+
+def wait_for(cond, then, what, tries=150):
+    def poll(n=[0]):
+        try:
+            ok = cond()
+        except Exception:
+            ok = False
+        if ok:
+            guard(then)()
+        elif n[0] >= tries:
+            fail(f"timed out waiting for {what}")
+        else:
+            n[0] += 1
+            QTimer.singleShot(100, poll)
+    QTimer.singleShot(100, poll)
+
+
+@guard
+def on_init():
+    old = sys.excepthook
+    def excepthook(etype, val, tb):
+        result["errors"].append("".join(traceback.format_exception(etype, val, tb)))
+        write()
+        if old:
+            old(etype, val, tb)
+    sys.excepthook = excepthook
+    handler = getattr(aqt.mw, "errorHandler", None)
+    if handler is not None:
+        original = handler.write
+        def write_err(data, original=original):
+            if "Traceback" in data or "Error" in data:
+                result["errors"].append(data[-2000:])
+            return original(data)
+        handler.write = write_err
+    QTimer.singleShot(80000, watchdog)
+    stage("main window")
+
+
+@guard
+def on_deck_browser(*_args):
+    if _started["done"]:
+        return
+    _started["done"] = True
+    stage("importing")
+    from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
+    from aqt.operations import CollectionOp
+    req = ImportAnkiPackageRequest(package_path=APKG, options=ImportAnkiPackageOptions(
+        with_scheduling=True, with_deck_configs=True))
+    CollectionOp(parent=aqt.mw, op=lambda col: col.import_anki_package(req)).success(
+        lambda _r: QTimer.singleShot(200, make_history)).run_in_background()
+
+
+@guard
+def make_history():
+    from anki.scheduler.v3 import CardAnswer
+    col = aqt.mw.col
+    rng = random.Random(5)
+    cids = col.find_cards("tag:GenAI::* -tag:kind::image")
+    rng.shuffle(cids)
+    now_ms = int(time.time() * 1000)
+    ratings = [CardAnswer.AGAIN, CardAnswer.HARD, CardAnswer.GOOD, CardAnswer.EASY]
+    def answer(cid, rating, at_ms=None):
+        card = col.get_card(cid)
+        states = col._backend.get_scheduling_states(card.id)
+        card.start_timer()
+        ans = col.sched.build_answer(card=card, states=states, rating=rating)
+        if at_ms is not None:
+            ans.answered_at_millis = at_ms
+        col.sched.answer_card(ans)
+    for i, cid in enumerate(cids[:30]):
+        answer(cid, rng.choice(ratings), now_ms - rng.randrange(0, 50) * 86_400_000 - i * 1000)
+    col.sched.set_due_date(cids[30:45], "5!")
+    col.sched.set_due_date(cids[45:65], "30!")
+    for i, cid in enumerate(cids[30:65:2]):
+        answer(cid, rng.choice(ratings), now_ms - rng.randrange(0, 60) * 86_400_000 - i * 1000)
+    col.sched.suspend_cards(cids[65:70])
+    stage("history")
+    from genai_interview_prep import dashboard
+    c = dashboard.controller
+    aqt.mw.resize(1100, 760)
+    c.action.trigger()  # Tools -> GenAI topic mastery
+    wait_for(lambda: c.dialog is not None and c.topics and not c.computing and c.dialog.loaded
+             and "genai-dash" in c.dialog.last_html and "tree" in c.dialog.last_html, read_dom, "dashboard data")
+
+
+@guard
+def read_dom():
+    from genai_interview_prep import dashboard, stats
+    c = dashboard.controller
+    c.dialog.resize(800, 600)
+    expected = stats.compute(aqt.mw.col, root="GenAI", days=30)
+    result["expected"] = [{"tag": t.tag, "mastery": round(t.mastery), "reviews": t.reviews, "cards": t.cards,
+                           "retention": t.retention, "due": t.due} for t in expected]
+    result["menu_text"] = c.action.text()
+    js = ("(function(){var rows=[].slice.call(document.querySelectorAll('#genai-dash .tree .row'));"
+          "return {rows: rows.map(function(r){return {idx: r.getAttribute('data-idx'), tag: r.getAttribute('data-tag'),"
+          "mastery: r.querySelector('.mastery').textContent, ret: r.querySelector('.ret').textContent,"
+          "cards: r.querySelector('.cards').textContent, weak: r.classList.contains('weak'),"
+          "bar: r.querySelectorAll('.bar .seg').length, svg: r.querySelectorAll('svg.spark polyline').length}}),"
+          "next: document.querySelectorAll('#genai-dash .next li').length,"
+          "width: document.documentElement.scrollWidth, client: document.documentElement.clientWidth};})()")
+    c.dialog.web.evalWithCallback(js, guard(after_dom))
+
+
+@guard
+def after_dom(dom):
+    result["dom"] = dom
+    QTimer.singleShot(1500, shoot)
+
+
+@guard
+def shoot():
+    from genai_interview_prep import dashboard
+    c = dashboard.controller
+    result["png"] = c.dialog.grab().save(str(OUT / "addon-dashboard.png"))
+    # Study: a leaf topic with new cards, clicked in the page (JS click -> pycmd -> handler -> CollectionOp)
+    idx = next(i for i, t in enumerate(c.topics) if not t.children and t.new >= 3 and t.depth >= 2)
+    result["study_tag"] = c.topics[idx].tag
+    stage("study")
+    c.dialog.web.eval(f"document.querySelector('.tree button.study[data-idx=\"{idx}\"]').click();")
+    wait_for(lambda: c.last_study is not None and c.last_study.get("tag") == result["study_tag"], studied,
+             "filtered deck")
+
+
+@guard
+def studied():
+    from genai_interview_prep import dashboard
+    c = dashboard.controller
+    col = aqt.mw.col
+    info = dict(c.last_study)
+    if "deck_id" in info:
+        deck = col.decks.get(info["deck_id"])
+        info["dyn"] = bool(deck and deck.get("dyn"))
+        info["deck_name"] = deck["name"] if deck else None
+        info["cards"] = col.db.scalar("select count() from cards where did = ?", info["deck_id"])
+        info["undo"] = col.undo_status().undo
+    result["study"] = info
+    stage("overview")
+    wait_for(lambda: aqt.mw.state == "overview", check_overview, "overview")
+
+
+@guard
+def check_overview():
+    def got(found):
+        result["overview_link"] = found
+        before = len(result["errors"])
+        aqt.mw.overview.web.eval("document.getElementById('genai-dash-link').click();")
+        QTimer.singleShot(800, done)
+    QTimer.singleShot(600, lambda: aqt.mw.overview.web.evalWithCallback(
+        "!!document.getElementById('genai-dash-link')", guard(got)))
+
+
+@guard
+def done():
+    from genai_interview_prep import dashboard
+    c = dashboard.controller
+    result["dialog_visible_after_link"] = c.dialog is not None and c.dialog.isVisible()
+    result["ok"] = True
+    stage("done")
+    finish()
+
+
+gui_hooks.main_window_did_init.append(on_init)
+gui_hooks.deck_browser_did_render.append(on_deck_browser)
+'''
+
+
+@pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="needs xvfb-run (tests/run.py installs it)")
+def test_real_anki_dashboard(built_package, tmp_path):
+    dist, _, _ = built_package
+    base = tmp_path / "anki-base"
+    out = tmp_path / "out"
+    out.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
+    env.update(QTWEBENGINE_CHROMIUM_FLAGS="--no-sandbox", ANKI_SINGLE_INSTANCE_KEY=f"genai-dash-{uuid.uuid4().hex}",
+               GENAI_GUI_OUT=str(out), GENAI_GUI_APKG=str(dist / "genai-interview-prep.apkg"),
+               PYTHONDONTWRITEBYTECODE="1", ANKI_NOHIGHDPI="1")
+    setup = subprocess.run([sys.executable, "-c", PROFILE_SETUP, str(base)], capture_output=True, text=True,
+                           env=env, timeout=60)
+    assert setup.returncode == 0 and "profile ok" in setup.stdout, setup.stderr
+    addons = base / "addons21"
+    with zipfile.ZipFile(dist / "genai-interview-prep.ankiaddon") as zf:  # what a learner installs
+        zf.extractall(addons / "genai_interview_prep")
+    (addons / "zz_dash_harness").mkdir(parents=True)
+    (addons / "zz_dash_harness" / "__init__.py").write_text(HARNESS)
+
+    cmd = ["timeout", "-k", "5", "120", "xvfb-run", "-a", "-s", "-screen 0 1280x800x24",
+           sys.executable, "-c", "import sys, aqt; sys.exit(aqt.run())", "-b", str(base), "-p", "tester"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=150)
+    result_file = out / "result.json"
+    assert result_file.exists(), f"no result (exit {proc.returncode})\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    result = json.loads(result_file.read_text())
+    assert result["errors"] == [], result["errors"]
+    assert result.get("addon_errors") == [], result.get("addon_errors")
+    assert result["ok"] and result["stage"] == "done", (result["stage"], proc.stderr[-3000:])
+
+    # the tree holds exactly our topics, with the numbers stats.compute() gives
+    expected = {e["tag"]: e for e in result["expected"]}
+    rows = result["dom"]["rows"]
+    assert {r["tag"] for r in rows} == set(expected) and len(rows) == len(expected) >= 74
+    for r in rows:
+        e = expected[r["tag"]]
+        assert int(r["mastery"]) == e["mastery"], r
+        assert r["cards"] == str(e["cards"]), r
+        assert f"({e['reviews']})" in r["ret"], r
+        assert r["svg"] == 1 and r["bar"] >= 1
+    assert sum(e["reviews"] for e in expected.values()) > 0
+    assert any(r["weak"] for r in rows) and result["dom"]["next"] == 5
+    assert result["dom"]["width"] <= result["dom"]["client"] + 1, "horizontal scrolling at 800x600"
+    # Study this topic: a filtered deck with cards, undoable
+    s = result["study"]
+    assert s.get("dyn") and s["cards"] > 0 and result["study_tag"].split("::")[-1] in s["deck_name"], s
+    assert s["undo"], s
+    # the overview link opens (or raises) the dashboard
+    assert result["overview_link"] is True and result["dialog_visible_after_link"]
+    assert result["menu_text"] == "GenAI topic mastery"
+    # screenshot
+    path = out / "addon-dashboard.png"
+    assert path.exists() and _nonblank(path) >= 20
+    shots = ROOT / "dist" / "screenshots"  # tests/screenshots/addon-dashboard.png is a committed copy
+    shots.mkdir(parents=True, exist_ok=True)
+    shutil.copy(path, shots / "addon-dashboard.png")
