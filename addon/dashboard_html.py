@@ -21,7 +21,7 @@ def parse_message(message: object) -> tuple[str, object] | None:
     """('study'|'browse'|'toggle', index) / ('sort', 'weak'|'name') / ('refresh'|'open', None), else None."""
     if not isinstance(message, str) or len(message) > 64:
         return None
-    m = _MSG.match(message)
+    m = _MSG.fullmatch(message)
     if not m:
         return None
     if m.group(1):

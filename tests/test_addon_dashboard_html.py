@@ -1,0 +1,107 @@
+"""The dashboard's plain renderer and message parser (addon/dashboard_html.py) and its settings:
+escaping of hostile tag names, the strict pycmd grammar, sorting, weakest-topic highlighting,
+night mode, the empty state, and the filtered-deck search of "Study this topic"."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from anki.collection import Collection
+
+from addon import dashboard_html as dh
+from addon import stats
+
+
+def topic(tag, mastery=50.0, cards=10, new=5, children=(), **kw):
+    parts = tag.split("::")
+    t = stats.TopicStats(tag=tag, name=parts[-1], depth=len(parts) - 1,
+                         parent="::".join(parts[:-1]) or None, cards=cards, new=new, mastery=mastery,
+                         trend=[mastery] * 12, children=list(children), **kw)
+    t.learning = cards - new
+    return t
+
+
+def sample():
+    evil = 'GenAI::<img_src=x_onerror=alert(1)>"\''
+    return [
+        topic("GenAI", 40, 30, 10, children=["GenAI::Beta", "GenAI::Alpha", evil]),
+        topic("GenAI::Alpha", 70, 10, 2),
+        topic("GenAI::Beta", 10, 10, 8, retention=0.5, reviews=4),
+        topic(evil, 30, 10, 0),
+    ]
+
+
+def test_everything_is_escaped():
+    out = dh.render(sample())
+    assert "<img_src" not in out and "onerror=alert(1)>" not in out.replace("&gt;", "")
+    assert "&lt;img_src=x_onerror=alert(1)&gt;&quot;&#x27;" in out
+    assert "http" not in out.lower() and "src=" not in out.replace("src=x", "")  # nothing remote
+
+
+def test_message_grammar_is_strict():
+    assert dh.parse_message("genai-dash:study:3") == ("study", 3)
+    assert dh.parse_message("genai-dash:browse:0") == ("browse", 0)
+    assert dh.parse_message("genai-dash:sort:name") == ("sort", "name")
+    assert dh.parse_message("genai-dash:refresh") == ("refresh", None)
+    for bad in ("genai-dash:study:GenAI::X", "genai-dash:study:-1", "genai-dash:study:1;x", "genai-dash:sort:evil",
+                "genai-dash:study:1234567", "genai-prep:open:q1", "", None, 3, "genai-dash:study:1\n",
+                "genai-dash:study:" + "1" * 80):
+        assert dh.parse_message(bad) is None, bad
+
+
+def test_buttons_carry_indexes_only():
+    out = dh.render(sample())
+    acts = re.findall(r'data-act="(\w+)" data-idx="([^"]*)"', out)
+    assert acts and all(idx.isdigit() for _a, idx in acts)
+    assert {a for a, _ in acts} == {"study", "browse"}
+
+
+def test_sorting_and_weakest():
+    topics = sample()
+    weak_first = dh.render_tree(topics, "weak")
+    by_name = dh.render_tree(topics, "name")
+    order = lambda html: [m for m in re.findall(r'data-tag="([^"]+)"', html) if m != "GenAI"]  # noqa: E731
+    assert order(weak_first)[0] == "GenAI::Beta" and order(weak_first)[-1] == "GenAI::Alpha"
+    assert order(by_name)[:2] == ["GenAI::&lt;img_src=x_onerror=alert(1)&gt;&quot;&#x27;", "GenAI::Alpha"] or \
+        order(by_name)[1:] == ["GenAI::Alpha", "GenAI::Beta"]
+    assert dh.weakest(topics)[0] == 2  # Beta, lowest mastery
+    assert 'class="row weak" data-idx="2"' in weak_first
+
+
+def test_night_mode_empty_state_and_sparkline():
+    assert 'class="night"' in dh.render(sample(), night=True)
+    assert 'class="day"' in dh.render(sample(), night=False)
+    empty = dh.render([], root="<b>x</b>")
+    assert "No cards tagged" in empty and "<b>x</b>" not in empty and "&lt;b&gt;x&lt;/b&gt;" in empty
+    svg = dh.sparkline([0, 50, 100])
+    assert svg.startswith("<svg") and "<polyline" in svg and "0 → 50 → 100" in svg
+
+
+def test_settings_fall_back():
+    from addon.dashboard import settings
+    assert settings(None) == ("GenAI", 30)
+    assert settings({"dashboard_root": "Bio::", "dashboard_days": 7}) == ("Bio", 7)
+    assert settings({"dashboard_root": "two words", "dashboard_days": 0}) == ("GenAI", 30)
+    assert settings({"dashboard_root": 3, "dashboard_days": True}) == ("GenAI", 30)
+
+
+def test_study_deck_search_and_refresh(tmp_path):
+    pytest.importorskip("aqt")
+    from addon.dashboard import make_study_deck, study_search
+    col = Collection(str(tmp_path / "c.anki2"))
+    try:
+        for i in range(4):
+            n = col.new_note(col.models.by_name("Basic"))
+            n["Front"], n["Back"] = f"q{i}", "a"
+            n.tags = ["GenAI::Über_Äpfel" if i < 3 else "GenAI::Other"]
+            col.add_note(n, col.decks.id("Default"))
+        search = study_search(col, "GenAI::Über_Äpfel")
+        assert len(col.find_cards(search)) == 3
+        out = make_study_deck(col, "GenAI::Über_Äpfel")
+        assert col.decks.get(out.id)["dyn"]
+        assert col.db.scalar("select count() from cards where did = ?", out.id) == 3
+        again = make_study_deck(col, "GenAI::Über_Äpfel")  # refresh: same deck
+        assert again.id == out.id
+        assert col.undo_status().undo
+    finally:
+        col.close()
