@@ -19,6 +19,8 @@ DEFAULTS: dict[str, Any] = {
     "show_figures": True,
     "max_related": 8,
     "panel_width": 380,
+    "dashboard_root": "GenAI",
+    "dashboard_days": 30,
 }
 SIDES = ("left", "right")
 MAX_RELATED_LIMIT = 50
@@ -44,4 +46,11 @@ def validate(raw: Any) -> dict[str, Any]:
     w = src.get("panel_width")
     if isinstance(w, int) and not isinstance(w, bool) and 200 <= w <= 1200:
         out["panel_width"] = w
+    # topic-mastery dashboard (same rules as dashboard.settings)
+    root = src.get("dashboard_root")
+    if isinstance(root, str) and root.strip().strip(":") and not any(c.isspace() for c in root.strip()):
+        out["dashboard_root"] = root.strip().strip(":")
+    days = src.get("dashboard_days")
+    if isinstance(days, int) and not isinstance(days, bool) and 1 <= days <= 3650:
+        out["dashboard_days"] = days
     return out

@@ -158,40 +158,42 @@ R_INTERVAL = ("(case when c.type = 2 and c.ivl > 0 then 1.0 / (1.0 + {k} * max(0
               "((case when c.odue != 0 then c.odue else c.due end) - c.ivl)) / c.ivl) end)").format(k=FALLBACK_K)
 
 NW = TREND_WEEKS + TREND_RET_WEEKS  # weekly retention buckets 0..NW-1 (0 = the last 7 days)
-_YOUNG = "(el.lastIvl < {m} and el.lastIvl > -86400 * {m})".format(m=MATURE_IVL)
-_WK = "((:next_ms - 1 - el.id) / {week})".format(week=WEEK_MS)
-# kind 0: one row per tag string: window retention (young fail/pass, mature fail/pass), then per
-#         week w: passes, reviews.  kind 1: per boundary k = 1..11: mature delta, seen delta.
-_K0 = ([f"sum(el.id >= :win_start and {_YOUNG} and el.ease = 1)", f"sum(el.id >= :win_start and {_YOUNG} and el.ease > 1)",
-        f"sum(el.id >= :win_start and not {_YOUNG} and el.ease = 1)",
-        f"sum(el.id >= :win_start and not {_YOUNG} and el.ease > 1)"]
-       + [c for w in range(NW) for c in (f"sum({_WK} = {w} and el.ease > 1)", f"sum({_WK} = {w})")])
-_K1 = [c for k in range(1, TREND_WEEKS) for c in (
-    f"sum(b.k = {k} and rv.lastIvl >= {MATURE_IVL}) - sum(b.k = {k} and c.type = 2 and c.ivl >= {MATURE_IVL})",
-    f"sum(b.k = {k} and rv.lastIvl != 0) - sum(b.k = {k} and c.type != 0)")]
-_NCOL = max(len(_K0), len(_K1))
+_ELIG = ("(r.ease between 1 and 4 and not (r.type = 3 and r.factor = 0) "
+         "and (r.type = 1 or r.lastIvl >= 1 or r.lastIvl <= -86400))")
+_FOD = "x.fod"
+_YOUNG = f"(x.lastIvl < {MATURE_IVL} and x.lastIvl > -86400 * {MATURE_IVL})"
+_WIN = "x.id >= :win_start"
+# One row per tag string. Columns 0-3: window retention (young fail/pass, mature fail/pass);
+# then per week w < NW: passes, reviews (first eligible review of the card that day only);
+# then per trend boundary k = 1..11: mature delta, seen delta (state then minus state now).
+_COLS = ([f"sum({_FOD} and {_WIN} and {_YOUNG} and x.ease = 1)", f"sum({_FOD} and {_WIN} and {_YOUNG} and x.ease > 1)",
+          f"sum({_FOD} and {_WIN} and not {_YOUNG} and x.ease = 1)",
+          f"sum({_FOD} and {_WIN} and not {_YOUNG} and x.ease > 1)"]
+         + [c for w in range(NW) for c in (f"sum({_FOD} and x.wk = {w} and x.ease > 1)", f"sum({_FOD} and x.wk = {w})")]
+         + [c for k in range(1, TREND_WEEKS) for c in (
+             f"sum(x.lo <= {k} and {k} <= x.hi and x.lastIvl >= {MATURE_IVL})"
+             f" - sum(x.lo <= {k} and {k} <= x.hi and c.type = 2 and c.ivl >= {MATURE_IVL})",
+             f"sum(x.lo <= {k} and {k} <= x.hi and x.lastIvl != 0) - sum(x.lo <= {k} and {k} <= x.hi and c.type != 0)")])
+_NCOL = len(_COLS)
+_OFF_K = 4 + 2 * NW  # first trend-boundary column
 REVLOG_SQL = """
-with bounds(k, ms) as (values {bounds}),
-rv as materialized (
-  select r.id, r.cid, r.lastIvl, r.ease,
-    (r.ease between 1 and 4 and not (r.type = 3 and r.factor = 0)
-      and (r.type = 1 or r.lastIvl >= 1 or r.lastIvl <= -86400)) as elig,
-    lag(r.id) over (partition by r.cid order by r.id) as prev_id
+with rv as (
+  select r.id, r.cid, r.lastIvl, r.ease, """ + _ELIG + """ as elig,
+    lag(r.id) over w as prev_id,
+    max(case when """ + _ELIG + """ then r.id end) over (w rows between unbounded preceding and 1 preceding) as prev_el
   from revlog r where r.id >= :start
+  window w as (partition by r.cid order by r.id)
 ),
-el as (
-  select id, cid, lastIvl, ease, lag(id) over (partition by cid order by id) as prev_el
-  from rv where elig
+x as materialized (
+  select id, cid, lastIvl, ease,
+    (elig and (prev_el is null or (prev_el - :day0_ms) / {day} != (id - :day0_ms) / {day})) as fod,
+    (:next_ms - 1 - id) / {week} as wk,
+    max(1, (:next_ms - id + {week} - 1) / {week}) as lo,
+    case when prev_id is null then {kmax} else min({kmax}, (:next_ms - prev_id + {week} - 1) / {week} - 1) end as hi
+  from rv
 )
-select n.tags, 0, """ + ", ".join(_K0 + ["0"] * (_NCOL - len(_K0))) + """
-from el join cards c on c.id = el.cid join notes n on n.id = c.nid
-where n.tags like :like escape '\\'
-  and (el.prev_el is null or (el.prev_el - :day0_ms) / {day} != (el.id - :day0_ms) / {day})
-group by n.tags
-union all
-select n.tags, 1, """ + ", ".join(_K1 + ["0"] * (_NCOL - len(_K1))) + """
-from rv join bounds b on b.ms > coalesce(rv.prev_id, 0) and b.ms <= rv.id and b.k > 0
-  join cards c on c.id = rv.cid join notes n on n.id = c.nid
+select n.tags, """ + ", ".join(_COLS) + """
+from x join cards c on c.id = x.cid join notes n on n.id = c.nid
 where n.tags like :like escape '\\'
 group by n.tags
 """
@@ -277,27 +279,23 @@ def _compute(col, root: str, days: int, now: int | None) -> list[TopicStats]:
     win_start = next_ms - days * DAY_MS
     trend_start = next_ms - (TREND_WEEKS + TREND_RET_WEEKS) * WEEK_MS
     start = min(win_start, trend_start)
-    bounds = [(k, next_ms - k * WEEK_MS) for k in range(TREND_WEEKS)]
     day0_ms = next_ms - (today + 1 + 36500) * DAY_MS  # any day boundary far in the past keeps divisions >= 0
     rparams = dict(start=start, next_ms=next_ms, win_start=win_start, like=like, day0_ms=day0_ms)
-    revlog_sql = REVLOG_SQL.format(bounds=", ".join(f"({k}, {ms})" for k, ms in bounds), week=WEEK_MS,
-                                   day=DAY_MS, mature=MATURE_IVL)
-    acc0: dict[str, list[int]] = {}
-    acc1: dict[str, list[int]] = {}
+    revlog_sql = REVLOG_SQL.format(week=WEEK_MS, day=DAY_MS, kmax=TREND_WEEKS - 1)
+    acc: dict[str, list[int]] = {}
     for row in col.db.all(*_named(revlog_sql, rparams)):
-        tags, kind = row[0], row[1]
+        tags = row[0]
         found = tagsets.get(tags)
         if found is None:
             found = tagsets[tags] = _topics_of(tags or "", root_l)
-        vec = [v or 0 for v in row[2:]]
-        acc = acc0 if kind == 0 else acc1
+        vec = [v or 0 for v in row[1:]]
         for key in found:
             if key in topics:
                 cur = acc.get(key)
                 acc[key] = vec if cur is None else list(map(add, cur, vec))
     zero = [0] * _NCOL
     for key, t in topics.items():
-        v = acc0.get(key, zero)
+        v = acc.get(key, zero)
         t.young_reviews, t.young_passed = v[0] + v[1], v[1]
         t.mature_reviews, t.mature_passed = v[2] + v[3], v[3]
 
@@ -311,8 +309,7 @@ def _compute(col, root: str, days: int, now: int | None) -> list[TopicStats]:
         seen = t.cards - t.new
         t.coverage = round(seen / t.cards, 4) if t.cards else 0.0
         t.mastery = mastery_score(t.passed, t.reviews, t.mature, seen, t.cards)
-        v0 = acc0.get(key, zero)
-        v1 = acc1.get(key, zero)
+        v0 = acc.get(key, zero)
         trend = []
         for k in range(TREND_WEEKS - 1, -1, -1):  # oldest first
             if k == 0:
@@ -320,8 +317,8 @@ def _compute(col, root: str, days: int, now: int | None) -> list[TopicStats]:
                 continue
             p = sum(v0[4 + 2 * w] for w in range(k, k + TREND_RET_WEEKS))
             n = sum(v0[5 + 2 * w] for w in range(k, k + TREND_RET_WEEKS))
-            mature_then = t.mature + v1[2 * (k - 1)]
-            seen_then = seen + v1[2 * (k - 1) + 1]
+            mature_then = t.mature + v0[_OFF_K + 2 * (k - 1)]
+            seen_then = seen + v0[_OFF_K + 2 * (k - 1) + 1]
             trend.append(mastery_score(p, n, max(0, mature_then), max(0, seen_then), t.cards))
         t.trend = trend
 
