@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -149,11 +150,16 @@ def main(argv: list[str] | None = None) -> int:
             except Exception:  # noqa: BLE001
                 pass
     if args.json:
-        print(json.dumps(to_json(topics, root, args.days, fsrs), ensure_ascii=False, indent=1))
+        text = json.dumps(to_json(topics, root, args.days, fsrs), ensure_ascii=False, indent=1)
     elif not topics:
-        print(f"no cards tagged {root} or below")
+        text = f"no cards tagged {root} or below"
     else:
-        print(format_table(topics, args.days))
+        text = format_table(topics, args.days)
+    try:
+        print(text)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `... | head`: the reader went away; not an error worth a traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

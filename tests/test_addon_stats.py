@@ -319,6 +319,9 @@ def test_report_json_and_table(built_package, tmp_path):
     assert any(r["retention"] is not None for r in rows)
     table = run_report("--collection", str(path), "--days", "7")
     assert table.returncode == 0 and "GenAI" in table.stdout and "mastery" in table.stdout.lower()
+    piped = subprocess.run(f'"{sys.executable}" -m addon.report --collection "{path}" | head -n 2', shell=True,
+                           capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert "Traceback" not in piped.stderr and len(piped.stdout.splitlines()) == 2
     sub = json.loads(run_report("--collection", str(path), "--json", "--root", "GenAI::Transformers").stdout)
     assert sub["topics"] and all(r["tag"].startswith("GenAI::Transformers") for r in sub["topics"])
 
