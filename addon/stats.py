@@ -160,22 +160,23 @@ R_INTERVAL = ("(case when c.type = 2 and c.ivl > 0 then 1.0 / (1.0 + {k} * max(0
 NW = TREND_WEEKS + TREND_RET_WEEKS  # weekly retention buckets 0..NW-1 (0 = the last 7 days)
 _ELIG = ("(r.ease between 1 and 4 and not (r.type = 3 and r.factor = 0) "
          "and (r.type = 1 or r.lastIvl >= 1 or r.lastIvl <= -86400))")
-_FOD = "x.fod"
-_YOUNG = f"(x.lastIvl < {MATURE_IVL} and x.lastIvl > -86400 * {MATURE_IVL})"
 _WIN = "x.id >= :win_start"
 # One row per tag string. Columns 0-3: window retention (young fail/pass, mature fail/pass);
 # then per week w < NW: passes, reviews (first eligible review of the card that day only);
-# then per trend boundary k = 1..11: mature delta, seen delta (state then minus state now).
-_COLS = ([f"sum({_FOD} and {_WIN} and {_YOUNG} and x.ease = 1)", f"sum({_FOD} and {_WIN} and {_YOUNG} and x.ease > 1)",
-          f"sum({_FOD} and {_WIN} and not {_YOUNG} and x.ease = 1)",
-          f"sum({_FOD} and {_WIN} and not {_YOUNG} and x.ease > 1)"]
-         + [c for w in range(NW) for c in (f"sum({_FOD} and x.wk = {w} and x.ease > 1)", f"sum({_FOD} and x.wk = {w})")]
-         + [c for k in range(1, TREND_WEEKS) for c in (
-             f"sum(x.lo <= {k} and {k} <= x.hi and x.lastIvl >= {MATURE_IVL})"
-             f" - sum(x.lo <= {k} and {k} <= x.hi and c.type = 2 and c.ivl >= {MATURE_IVL})",
-             f"sum(x.lo <= {k} and {k} <= x.hi and x.lastIvl != 0) - sum(x.lo <= {k} and {k} <= x.hi and c.type != 0)")])
+# then the trend-boundary histograms: for j = 1..11 the (mature, seen) deltas of rows with lo = j,
+# for j = 0..10 those of rows with hi = j. A row is the first review after boundary k exactly for
+# lo <= k <= hi (and hi >= lo - 1 always), so delta_k = sum_{j<=k} lo_hist[j] - sum_{j<k} hi_hist[j].
+_COLS = ([f"sum(case when {_WIN} then x.yf end)", f"sum(case when {_WIN} then x.yp end)",
+          f"sum(case when {_WIN} then x.mf end)", f"sum(case when {_WIN} then x.mp end)"]
+         + [c for w in range(NW) for c in (f"sum(case when x.wk = {w} then x.yp + x.mp end)",
+                                            f"sum(case when x.wk = {w} then x.fod end)")]
+         + [c for j in range(1, TREND_WEEKS) for c in (f"sum(case when x.lo = {j} then x.dm end)",
+                                                        f"sum(case when x.lo = {j} then x.ds end)")]
+         + [c for j in range(0, TREND_WEEKS - 1) for c in (f"sum(case when x.hi = {j} then x.dm end)",
+                                                            f"sum(case when x.hi = {j} then x.ds end)")])
 _NCOL = len(_COLS)
-_OFF_K = 4 + 2 * NW  # first trend-boundary column
+_OFF_LO = 4 + 2 * NW  # lo histogram: 2 columns per j = 1..11
+_OFF_HI = _OFF_LO + 2 * (TREND_WEEKS - 1)  # hi histogram: 2 columns per j = 0..10
 REVLOG_SQL = """
 with rv as (
   select r.id, r.cid, r.lastIvl, r.ease, """ + _ELIG + """ as elig,
@@ -185,15 +186,23 @@ with rv as (
   window w as (partition by r.cid order by r.id)
 ),
 x as materialized (
-  select id, cid, lastIvl, ease,
-    (elig and (prev_el is null or (prev_el - :day0_ms) / {day} != (id - :day0_ms) / {day})) as fod,
-    (:next_ms - 1 - id) / {week} as wk,
-    max(1, (:next_ms - id + {week} - 1) / {week}) as lo,
-    case when prev_id is null then {kmax} else min({kmax}, (:next_ms - prev_id + {week} - 1) / {week} - 1) end as hi
-  from rv
+  select y.*, c.nid as nid,
+    y.fod and y.young and y.ease = 1 as yf, y.fod and y.young and y.ease > 1 as yp,
+    y.fod and not y.young and y.ease = 1 as mf, y.fod and not y.young and y.ease > 1 as mp,
+    (y.lastIvl >= {mature}) - (c.type = 2 and c.ivl >= {mature}) as dm,
+    (y.lastIvl != 0) - (c.type != 0) as ds
+  from (
+    select id, cid, lastIvl, ease,
+      (elig and (prev_el is null or (prev_el - :day0_ms) / {day} != (id - :day0_ms) / {day})) as fod,
+      (lastIvl < {mature} and lastIvl > -86400 * {mature}) as young,
+      (:next_ms - 1 - id) / {week} as wk,
+      max(1, (:next_ms - id + {week} - 1) / {week}) as lo,
+      case when prev_id is null then {kmax} else min({kmax}, (:next_ms - prev_id + {week} - 1) / {week} - 1) end as hi
+    from rv
+  ) y join cards c on c.id = y.cid
 )
 select n.tags, """ + ", ".join(_COLS) + """
-from x join cards c on c.id = x.cid join notes n on n.id = c.nid
+from x join notes n on n.id = x.nid
 where n.tags like :like escape '\\'
 group by n.tags
 """
@@ -281,7 +290,7 @@ def _compute(col, root: str, days: int, now: int | None) -> list[TopicStats]:
     start = min(win_start, trend_start)
     day0_ms = next_ms - (today + 1 + 36500) * DAY_MS  # any day boundary far in the past keeps divisions >= 0
     rparams = dict(start=start, next_ms=next_ms, win_start=win_start, like=like, day0_ms=day0_ms)
-    revlog_sql = REVLOG_SQL.format(week=WEEK_MS, day=DAY_MS, kmax=TREND_WEEKS - 1)
+    revlog_sql = REVLOG_SQL.format(week=WEEK_MS, day=DAY_MS, kmax=TREND_WEEKS - 1, mature=MATURE_IVL)
     acc: dict[str, list[int]] = {}
     for row in col.db.all(*_named(revlog_sql, rparams)):
         tags = row[0]
@@ -317,8 +326,11 @@ def _compute(col, root: str, days: int, now: int | None) -> list[TopicStats]:
                 continue
             p = sum(v0[4 + 2 * w] for w in range(k, k + TREND_RET_WEEKS))
             n = sum(v0[5 + 2 * w] for w in range(k, k + TREND_RET_WEEKS))
-            mature_then = t.mature + v0[_OFF_K + 2 * (k - 1)]
-            seen_then = seen + v0[_OFF_K + 2 * (k - 1) + 1]
+            dm = sum(v0[_OFF_LO + 2 * (j - 1)] for j in range(1, k + 1)) - sum(v0[_OFF_HI + 2 * j] for j in range(k))
+            ds = sum(v0[_OFF_LO + 2 * (j - 1) + 1] for j in range(1, k + 1)) - sum(v0[_OFF_HI + 2 * j + 1]
+                                                                                 for j in range(k))
+            mature_then = t.mature + dm
+            seen_then = seen + ds
             trend.append(mastery_score(p, n, max(0, mature_then), max(0, seen_then), t.cards))
         t.trend = trend
 
