@@ -65,9 +65,9 @@ def test_progress_is_plain_lines_without_a_terminal(decks_copy):
 @pytest.mark.parametrize("edit,place,message", [
     (lambda c: c["merge"].append(["004: no such question at all", "000: What is"]), "merge[", "no question of document 004"),
     (lambda c: c["fixes"].append({"document": "002", "field": "question", "find": "zzz-not-there", "replace": "x"}),
-     "fixes[0]", "is not in any question"),
+     "fixes[", "is not in any question"),
     (lambda c: c["fixes"].append({"document": "002", "field": "title", "find": "a", "replace": "b"}),
-     "fixes[0]", "field must be one of"),
+     "fixes[", "field must be one of"),
     (lambda c: c["overrides"].update({"q0001": {"topics": ["GenAI::Nope"]}}), "overrides.q0001", "unknown topic"),
     (lambda c: c["overrides"].update({"q0001": {"primary": "999"}}), "overrides.q0001.primary", "no source"),
 ])
