@@ -8,127 +8,24 @@ the overview link, photographs the dialog at 800×600 and quits. Any add-on exce
 """
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
-import sys
-import uuid
-import zipfile
-from pathlib import Path
 
-import pytest
-
+from anki_gui import launch, nonblank
 from conftest import ROOT
-from test_addon_gui import PROFILE_SETUP, _nonblank
 
 HARNESS = r'''
-import json, os, random, sys, time, traceback
-from pathlib import Path
-
-import aqt
-from aqt import gui_hooks
-from aqt.qt import QTimer
-
-OUT = Path(os.environ["GENAI_GUI_OUT"])
-APKG = os.environ["GENAI_GUI_APKG"]
-result = {"stage": "loaded", "errors": [], "ok": False}
-_started = {"done": False}
+WAIT_TRIES = 150
+WATCHDOG_MS = 80000
+IMPORT_SETTLE_MS = 300
 
 
-def write():
-    (OUT / "result.json").write_text(json.dumps(result, indent=1, default=str))
-
-
-def stage(name):
-    result["stage"] = name
-    write()
-
-
-def fail(msg):
-    result["errors"].append(msg)
-    finish()
-
-
-def finish():
-    result["done"] = True
-    try:
-        from genai_interview_prep import dashboard, hooks
-        result["addon_errors"] = list(dashboard.controller.errors) + list(hooks.controller.errors)
-    except Exception as e:
-        result["errors"].append(f"finish: {e!r}")
-    write()
-    QTimer.singleShot(200, aqt.mw.unloadProfileAndExit)
-
-
-def guard(fn):
-    def wrapper(*a, **k):
-        try:
-            return fn(*a, **k)
-        except Exception:
-            fail(traceback.format_exc())
-    return wrapper
-
-
-def watchdog():
-    result["errors"].append(f"watchdog: stuck at stage {result['stage']}")
-    write()
-    os._exit(3)
-
-
-def wait_for(cond, then, what, tries=150):
-    def poll(n=[0]):
-        try:
-            ok = cond()
-        except Exception:
-            ok = False
-        if ok:
-            guard(then)()
-        elif n[0] >= tries:
-            fail(f"timed out waiting for {what}")
-        else:
-            n[0] += 1
-            QTimer.singleShot(100, poll)
-    QTimer.singleShot(100, poll)
+def addon_errors():
+    from genai_interview_prep import dashboard, hooks
+    return list(dashboard.controller.errors) + list(hooks.controller.errors)
 
 
 @guard
-def on_init():
-    old = sys.excepthook
-    def excepthook(etype, val, tb):
-        result["errors"].append("".join(traceback.format_exception(etype, val, tb)))
-        write()
-        if old:
-            old(etype, val, tb)
-    sys.excepthook = excepthook
-    handler = getattr(aqt.mw, "errorHandler", None)
-    if handler is not None:
-        original = handler.write
-        def write_err(data, original=original):
-            if "Traceback" in data or "Error" in data:
-                result["errors"].append(data[-2000:])
-            return original(data)
-        handler.write = write_err
-    QTimer.singleShot(80000, watchdog)
-    stage("main window")
-
-
-@guard
-def on_deck_browser(*_args):
-    if _started["done"]:
-        return
-    _started["done"] = True
-    stage("importing")
-    from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
-    from aqt.operations import CollectionOp
-    req = ImportAnkiPackageRequest(package_path=APKG, options=ImportAnkiPackageOptions(
-        with_scheduling=True, with_deck_configs=True))
-    CollectionOp(parent=aqt.mw, op=lambda col: col.import_anki_package(req)).success(
-        lambda _r: QTimer.singleShot(200, make_history)).run_in_background()
-
-
-@guard
-def make_history():
+def after_import():
     from anki.scheduler.v3 import CardAnswer
     col = aqt.mw.col
     rng = random.Random(5)
@@ -235,41 +132,11 @@ def done():
     result["ok"] = True
     stage("done")
     finish()
-
-
-gui_hooks.main_window_did_init.append(on_init)
-gui_hooks.deck_browser_did_render.append(on_deck_browser)
 '''
 
 
-@pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="needs xvfb-run (tests/run.py installs it)")
 def test_real_anki_dashboard(built_package, tmp_path):
-    dist, _, _ = built_package
-    base = tmp_path / "anki-base"
-    out = tmp_path / "out"
-    out.mkdir()
-    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
-    env.update(QTWEBENGINE_CHROMIUM_FLAGS="--no-sandbox", ANKI_SINGLE_INSTANCE_KEY=f"genai-dash-{uuid.uuid4().hex}",
-               GENAI_GUI_OUT=str(out), GENAI_GUI_APKG=str(dist / "genai-interview-prep.apkg"),
-               PYTHONDONTWRITEBYTECODE="1", ANKI_NOHIGHDPI="1")
-    setup = subprocess.run([sys.executable, "-c", PROFILE_SETUP, str(base)], capture_output=True, text=True,
-                           env=env, timeout=60)
-    assert setup.returncode == 0 and "profile ok" in setup.stdout, setup.stderr
-    addons = base / "addons21"
-    with zipfile.ZipFile(dist / "genai-interview-prep.ankiaddon") as zf:  # what a learner installs
-        zf.extractall(addons / "genai_interview_prep")
-    (addons / "zz_dash_harness").mkdir(parents=True)
-    (addons / "zz_dash_harness" / "__init__.py").write_text(HARNESS)
-
-    cmd = ["timeout", "-k", "5", "120", "xvfb-run", "-a", "-s", "-screen 0 1280x800x24",
-           sys.executable, "-c", "import sys, aqt; sys.exit(aqt.run())", "-b", str(base), "-p", "tester"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=150)
-    result_file = out / "result.json"
-    assert result_file.exists(), f"no result (exit {proc.returncode})\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
-    result = json.loads(result_file.read_text())
-    assert result["errors"] == [], result["errors"]
-    assert result.get("addon_errors") == [], result.get("addon_errors")
-    assert result["ok"] and result["stage"] == "done", (result["stage"], proc.stderr[-3000:])
+    result, out = launch(built_package, tmp_path, HARNESS, "dash", 120)
 
     # the tree holds exactly our topics, with the numbers stats.compute() gives
     expected = {e["tag"]: e for e in result["expected"]}
@@ -293,7 +160,7 @@ def test_real_anki_dashboard(built_package, tmp_path):
     assert result["menu_text"] == "GenAI topic mastery"
     # screenshot
     path = out / "addon-dashboard.png"
-    assert path.exists() and _nonblank(path) >= 20
+    assert path.exists() and nonblank(path) >= 20
     shots = ROOT / "dist" / "screenshots"  # tests/screenshots/addon-dashboard.png is a committed copy
     shots.mkdir(parents=True, exist_ok=True)
     shutil.copy(path, shots / "addon-dashboard.png")
