@@ -6,14 +6,15 @@ intermediate level of `a::b::c`), in exactly two SQL statements on Anki's own co
 
 1. one aggregate pass over cards ⋈ notes, GROUP BY the note's tag string: card buckets, due /
    overdue counts, retrievability sums;
-2. one pass over the recent revlog ⋈ cards ⋈ notes (window functions, then GROUP BY tag string):
-   true retention over the window, weekly retention and the card states at 12 weekly boundaries
-   (the 12-week mastery trend).
+2. one pass over the recent revlog (16 weeks, grouped per card and day, then ⋈ cards ⋈ notes,
+   GROUP BY tag string): true retention over the window, weekly retention and the weekly change of
+   the card states (the 12-week mastery trend).
 
-Both results are small (one row per distinct tag string, times a few weeks). The roll-up of
-`a::b::c` to `a`, `a::b` and `a::b::c` happens in Python over those rows, with a set per row so a
-card with several tags under one topic counts once for that topic. There is no per-card Python
-loop and no per-topic search.
+Both results are small (one row per distinct tag string). The roll-up of `a::b::c` to `a`, `a::b`
+and `a::b::c` happens in Python over those rows (`_Tree`: each row goes to the set of its tags' topics, so a
+card with several tags under one topic counts once for that topic). There is no per-card Python loop, no window
+function (SQLite's are slower than everything else here together) and no per-topic search.
+bench/bench_dashboard.py times it on 50,000 cards / 1,000,000 revlog rows.
 
 Definitions (checked against Anki 26.x searches; see tests/test_addon_stats.py):
 
@@ -42,7 +43,6 @@ from __future__ import annotations
 
 import re
 import time
-from operator import add
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -88,7 +88,9 @@ class TopicStats:
     mature_pct: float = 0.0
     coverage: float = 0.0
     mastery: float = 0.0
-    trend: list[float] = field(default_factory=list)  # oldest -> newest (this week)
+    trend: list[float] = field(default_factory=list)  # mastery, oldest -> newest (this week)
+    trend_mature: list[int] = field(default_factory=list)  # mature cards at the same points
+    trend_seen: list[int] = field(default_factory=list)  # seen (not new) cards at the same points
     children: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -112,23 +114,6 @@ def _fsrs_enabled(col) -> bool:
         return bool(col.get_config("fsrs", False))
     except Exception:  # noqa: BLE001
         return False
-
-
-def _topics_of(tags: str, root_l: str) -> dict[str, str]:
-    """{lowercase topic key: spelling} for every prefix, under the root, of the tags in `tags`."""
-    out: dict[str, str] = {}
-    prefix = root_l + "::"
-    for tag in tags.split():
-        low = tag.lower()
-        if low != root_l and not low.startswith(prefix):
-            continue
-        parts = tag.split("::")
-        for i in range(1, len(parts) + 1):
-            sub = "::".join(parts[:i])
-            key = sub.lower()
-            if key == root_l or key.startswith(prefix):
-                out.setdefault(key, sub)
-    return out
 
 
 def _like_escape(s: str) -> str:
@@ -157,55 +142,58 @@ R_FSRS = ("extract_fsrs_retrievability(c.data, case when c.odue != 0 then c.odue
 R_INTERVAL = ("(case when c.type = 2 and c.ivl > 0 then 1.0 / (1.0 + {k} * max(0, :today - "
               "((case when c.odue != 0 then c.odue else c.due end) - c.ivl)) / c.ivl) end)").format(k=FALLBACK_K)
 
-NW = TREND_WEEKS + TREND_RET_WEEKS  # weekly retention buckets 0..NW-1 (0 = the last 7 days)
+NW = TREND_WEEKS - 1 + TREND_RET_WEEKS  # weekly retention buckets 0..NW-1 (0 = the last 7 days); the oldest
+# trend point (k = TREND_WEEKS - 1) uses weeks k .. k + TREND_RET_WEEKS - 1
+ND = TREND_WEEKS - 1  # weekly state-delta buckets 0..ND-1 (boundaries 1..ND lie in the past)
+PACK = 1 << 32  # two counts in one SQL sum: high * PACK + low (fewer aggregates per row)
 _ELIG = ("(r.ease between 1 and 4 and not (r.type = 3 and r.factor = 0) "
          "and (r.type = 1 or r.lastIvl >= 1 or r.lastIvl <= -86400))")
-_WIN = "x.id >= :win_start"
-# One row per tag string. Columns 0-3: window retention (young fail/pass, mature fail/pass);
-# then per week w < NW: passes, reviews (first eligible review of the card that day only);
-# then the trend-boundary histograms: for j = 1..11 the (mature, seen) deltas of rows with lo = j,
-# for j = 0..10 those of rows with hi = j. A row is the first review after boundary k exactly for
-# lo <= k <= hi (and hi >= lo - 1 always), so delta_k = sum_{j<=k} lo_hist[j] - sum_{j<k} hi_hist[j].
-_COLS = ([f"sum(case when {_WIN} then x.yf end)", f"sum(case when {_WIN} then x.yp end)",
-          f"sum(case when {_WIN} then x.mf end)", f"sum(case when {_WIN} then x.mp end)"]
-         + [c for w in range(NW) for c in (f"sum(case when x.wk = {w} then x.yp + x.mp end)",
-                                            f"sum(case when x.wk = {w} then x.fod end)")]
-         + [c for j in range(1, TREND_WEEKS) for c in (f"sum(case when x.lo = {j} then x.dm end)",
-                                                        f"sum(case when x.lo = {j} then x.ds end)")]
-         + [c for j in range(0, TREND_WEEKS - 1) for c in (f"sum(case when x.hi = {j} then x.dm end)",
-                                                            f"sum(case when x.hi = {j} then x.ds end)")])
+# g: one row per card and day. `fe` packs the day's first true-retention review as id*4 + pass*2 +
+# young (min() over the eligible rows finds it without a window function or a second pass);
+# dm / ds sum (mature before - mature after) and (seen before - seen after) over all of the day's
+# rows, from lastIvl / ivl. Anki keeps lastIvl(next review) = ivl(this review), so those deltas
+# telescope: the cards' state k weeks ago = the state now + the deltas of the weeks since.
+# Output, one row per tag string (each column two packed counts, see _unpack):
+#   0, 1        window true retention: young (reviews, passes), mature (reviews, passes)
+#   2 .. 2+NW   per week w < NW (0 = the last 7 days): (reviews, passes)
+#   _OFF_D ..   per week w < ND: (mature delta, seen delta), signed
+_COLS = (["sum(case when x.inwin and x.young then {P} + x.pass end)",
+          "sum(case when x.inwin and not x.young then {P} + x.pass end)"]
+         + [f"sum(case when x.wk = {w} and x.fod then {{P}} + x.pass end)" for w in range(NW)]
+         + [f"sum(case when x.wk = {w} then x.dm * {{P}} + x.ds end)" for w in range(ND)])
 _NCOL = len(_COLS)
-_OFF_LO = 4 + 2 * NW  # lo histogram: 2 columns per j = 1..11
-_OFF_HI = _OFF_LO + 2 * (TREND_WEEKS - 1)  # hi histogram: 2 columns per j = 0..10
+_OFF_D = 2 + NW
 REVLOG_SQL = """
-with rv as (
-  select r.id, r.cid, r.lastIvl, r.ease, """ + _ELIG + """ as elig,
-    lag(r.id) over w as prev_id,
-    max(case when """ + _ELIG + """ then r.id end) over (w rows between unbounded preceding and 1 preceding) as prev_el
-  from revlog r where r.id >= :start
-  window w as (partition by r.cid order by r.id)
+with g as (
+  select r.cid as cid, min(r.id) as id,
+    min(case when """ + _ELIG + """ then r.id * 4 + (r.ease > 1) * 2
+        + (r.lastIvl < {mature} and r.lastIvl > -86400 * {mature}) end) as fe,
+    sum((r.lastIvl >= {mature}) - (r.ivl >= {mature})) as dm, sum((r.lastIvl != 0) - (r.ivl != 0)) as ds
+  from revlog r where r.id >= :start and r.id < :next_ms
+  group by r.cid, (r.id - :day0_ms) / {day}
 ),
-x as materialized (
-  select y.*, c.nid as nid,
-    y.fod and y.young and y.ease = 1 as yf, y.fod and y.young and y.ease > 1 as yp,
-    y.fod and not y.young and y.ease = 1 as mf, y.fod and not y.young and y.ease > 1 as mp,
-    (y.lastIvl >= {mature}) - (c.type = 2 and c.ivl >= {mature}) as dm,
-    (y.lastIvl != 0) - (c.type != 0) as ds
-  from (
-    select id, cid, lastIvl, ease,
-      (elig and (prev_el is null or (prev_el - :day0_ms) / {day} != (id - :day0_ms) / {day})) as fod,
-      (lastIvl < {mature} and lastIvl > -86400 * {mature}) as young,
-      (:next_ms - 1 - id) / {week} as wk,
-      max(1, (:next_ms - id + {week} - 1) / {week}) as lo,
-      case when prev_id is null then {kmax} else min({kmax}, (:next_ms - prev_id + {week} - 1) / {week} - 1) end as hi
-    from rv
-  ) y join cards c on c.id = y.cid
+x as (
+  select cid, (:next_ms - 1 - id) / {week} as wk, fe is not null as fod, fe / 4 >= :win_start as inwin,
+    (fe & 2) / 2 as pass, fe & 1 as young, dm, ds
+  from g limit -1 -- keeps x a co-routine: flattened, each x.* expression is re-evaluated per column
 )
 select n.tags, """ + ", ".join(_COLS) + """
-from x join notes n on n.id = x.nid
+from x join cards c on c.id = x.cid join notes n on n.id = c.nid
 where n.tags like :like escape '\\'
 group by n.tags
 """
+
+
+def _unpack(v: list) -> list[int]:
+    """Packed column sums -> plain counts: (high, low) pairs, low signed in the delta columns."""
+    out: list[int] = []
+    for i, s in enumerate(v):
+        if i < _OFF_D:
+            out += (s >> 32, s & (PACK - 1))
+        else:
+            low = ((s + (1 << 31)) & (PACK - 1)) - (1 << 31)
+            out += ((s - low) >> 32, low)
+    return out
 
 
 _cache: dict[Any, list[TopicStats]] = {}
@@ -236,6 +224,67 @@ def compute(col, root: str = "GenAI", days: int = 30, now: int | None = None,
     return result
 
 
+class _Tree:
+    """The topics under the root: lowercase keys `a::b::c` with their first-seen spelling, and the
+    roll-up of per-tag-string rows into every topic a row belongs to (each tag and its ancestors up
+    to the root, as a set: a card tagged `GenAI::A::x` and `GenAI::A::y` counts once for `GenAI::A`
+    and once for `GenAI`)."""
+
+    def __init__(self, root_l: str):
+        self.root_l = root_l
+        self.prefix = root_l + "::"
+        self.root_depth = root_l.count("::")  # parts above the root: not topics
+        self.spelling: dict[str, str] = {}
+        self._chains: dict[str, tuple[str, ...]] = {}  # lowercase tag -> it and its ancestors
+        self._nodes: dict[str, tuple[str, ...]] = {}  # tag string -> its topics
+
+    def nodes(self, tags: str) -> tuple[str, ...]:
+        got = self._nodes.get(tags)
+        if got is None:
+            chains = []
+            for tag in (tags or "").split():
+                low = tag.lower()
+                if low == self.root_l or low.startswith(self.prefix):
+                    chain = self._chains.get(low)
+                    if chain is None:
+                        chain = self._chains[low] = self._register(tag)
+                    chains.append(chain)
+            got = chains[0] if len(chains) == 1 else tuple(set().union(*chains))
+            self._nodes[tags] = got
+        return got
+
+    def _register(self, tag: str) -> tuple[str, ...]:
+        parts = tag.split("::")
+        chain = []
+        for i in range(len(parts), self.root_depth, -1):
+            spelling = "::".join(parts[:i])
+            key = spelling.lower()
+            self.spelling.setdefault(key, spelling)
+            chain.append(key)
+        return tuple(chain)
+
+    def roll_up(self, rows, width: int) -> dict[str, list]:
+        """{topic key: column sums of its rows} for rows of (tags, v1..v_width), None counting 0.
+
+        Rows are only collected per topic here and summed column-wise at C speed (zip / sum):
+        several times faster than adding a vector per row and topic in Python."""
+        groups: dict[str, list] = {}
+        nodes = self.nodes
+        for row in rows:
+            for key in nodes(row[0]):
+                group = groups.get(key)
+                if group is None:
+                    groups[key] = [row]
+                else:
+                    group.append(row)
+        out = {key: [0] * width for key in self.spelling}
+        for key, group in groups.items():
+            cols = zip(*group)
+            next(cols)  # the tag string
+            out[key] = [sum(filter(None, col)) for col in cols]
+        return out
+
+
 def _compute(col, root: str, days: int, now: int | None) -> list[TopicStats]:
     now_s = int(time.time()) if now is None else int(now)
     today = int(col.sched.today)
@@ -246,100 +295,78 @@ def _compute(col, root: str, days: int, now: int | None) -> list[TopicStats]:
         learn_ahead = int(learn_ahead)
     except (TypeError, ValueError):
         learn_ahead = 1200
-    root_l = root.lower()
     like = "% " + _like_escape(root) + "%"
     fsrs = _fsrs_enabled(col)
-    params = dict(today=today, next_day_at=next_day_at, now=now_s, learn_cutoff=now_s + learn_ahead,
-                  day_start=day_start, like=like)
-
-    topics: dict[str, TopicStats] = {}
-    r_sum: dict[str, float] = {}
-
-    def topic(key: str, spelling: str) -> TopicStats:
-        t = topics.get(key)
-        if t is None:
-            parts = spelling.split("::")
-            parent = "::".join(parts[:-1]) if len(parts) > 1 else None
-            t = topics[key] = TopicStats(tag=spelling, name=parts[-1], depth=len(parts) - 1, parent=parent,
-                                         r_source="fsrs" if fsrs else "interval")
-            r_sum[key] = 0.0
-        return t
+    tree = _Tree(root.lower())
 
     card_sql = CARD_SQL.format(mature=MATURE_IVL, r=R_FSRS if fsrs else R_INTERVAL)
-    rows = col.db.all(*_named(card_sql, params))
-    tagsets: dict[str, dict[str, str]] = {}
-    for tags, n, new, lrn, young, mature, susp, due, overdue, rsum, rcount in rows:
-        found = tagsets[tags] = _topics_of(tags or "", root_l)
-        for key, spelling in found.items():
-            t = topic(key, spelling)
-            t.cards += n
-            t.new += new or 0
-            t.learning += lrn or 0
-            t.young += young or 0
-            t.mature += mature or 0
-            t.suspended += susp or 0
-            t.due += due or 0
-            t.overdue += overdue or 0
-            r_sum[key] += rsum or 0.0
-            t.r_cards += rcount or 0
+    params = dict(today=today, next_day_at=next_day_at, now=now_s, learn_cutoff=now_s + learn_ahead,
+                  day_start=day_start, like=like)
+    cards = tree.roll_up(col.db.all(*_named(card_sql, params)), 10)
 
-    # revlog pass
     next_ms = next_day_at * 1000
     win_start = next_ms - days * DAY_MS
-    trend_start = next_ms - (TREND_WEEKS + TREND_RET_WEEKS) * WEEK_MS
-    start = min(win_start, trend_start)
+    start = min(win_start, next_ms - NW * WEEK_MS)
     day0_ms = next_ms - (today + 1 + 36500) * DAY_MS  # any day boundary far in the past keeps divisions >= 0
     rparams = dict(start=start, next_ms=next_ms, win_start=win_start, like=like, day0_ms=day0_ms)
-    revlog_sql = REVLOG_SQL.format(week=WEEK_MS, day=DAY_MS, kmax=TREND_WEEKS - 1, mature=MATURE_IVL)
-    acc: dict[str, list[int]] = {}
-    for row in col.db.all(*_named(revlog_sql, rparams)):
-        tags = row[0]
-        found = tagsets.get(tags)
-        if found is None:
-            found = tagsets[tags] = _topics_of(tags or "", root_l)
-        vec = [v or 0 for v in row[1:]]
-        for key in found:
-            if key in topics:
-                cur = acc.get(key)
-                acc[key] = vec if cur is None else list(map(add, cur, vec))
-    zero = [0] * _NCOL
-    for key, t in topics.items():
-        v = acc.get(key, zero)
-        t.young_reviews, t.young_passed = v[0] + v[1], v[1]
-        t.mature_reviews, t.mature_passed = v[2] + v[3], v[3]
+    revlog_sql = REVLOG_SQL.format(week=WEEK_MS, day=DAY_MS, mature=MATURE_IVL, P=PACK)
+    revs = tree.roll_up(col.db.all(*_named(revlog_sql, rparams)), _NCOL)
 
-    for key, t in topics.items():
+    zero = [0] * (2 * _NCOL)
+    topics: dict[str, TopicStats] = {}
+    for key, spelling in tree.spelling.items():
+        parts = spelling.split("::")
+        t = topics[key] = TopicStats(tag=spelling, name=parts[-1], depth=len(parts) - 1,
+                                     parent="::".join(parts[:-1]) if len(parts) > 1 else None,
+                                     r_source="fsrs" if fsrs else "interval")
+        (t.cards, t.new, t.learning, t.young, t.mature, t.suspended, t.due, t.overdue, r_sum,
+         t.r_cards) = cards.get(key, zero[:10])
+        v = _unpack(revs[key]) if key in revs else zero
+        t.young_reviews, t.young_passed, t.mature_reviews, t.mature_passed = v[:4]
         t.reviews = t.young_reviews + t.mature_reviews
         t.passed = t.young_passed + t.mature_passed
         t.retention = round(t.passed / t.reviews, 4) if t.reviews else None
-        t.knowledge = round(r_sum[key], 2)
-        t.retrievability = round(r_sum[key] / t.r_cards, 4) if t.r_cards else None
+        t.knowledge = round(r_sum, 2)
+        t.retrievability = round(r_sum / t.r_cards, 4) if t.r_cards else None
         t.mature_pct = round(100.0 * t.mature / t.cards, 1) if t.cards else 0.0
         seen = t.cards - t.new
         t.coverage = round(seen / t.cards, 4) if t.cards else 0.0
         t.mastery = mastery_score(t.passed, t.reviews, t.mature, seen, t.cards)
-        v0 = acc.get(key, zero)
-        trend = []
-        for k in range(TREND_WEEKS - 1, -1, -1):  # oldest first
-            if k == 0:
-                trend.append(t.mastery)
-                continue
-            p = sum(v0[4 + 2 * w] for w in range(k, k + TREND_RET_WEEKS))
-            n = sum(v0[5 + 2 * w] for w in range(k, k + TREND_RET_WEEKS))
-            dm = sum(v0[_OFF_LO + 2 * (j - 1)] for j in range(1, k + 1)) - sum(v0[_OFF_HI + 2 * j] for j in range(k))
-            ds = sum(v0[_OFF_LO + 2 * (j - 1) + 1] for j in range(1, k + 1)) - sum(v0[_OFF_HI + 2 * j + 1]
-                                                                                 for j in range(k))
-            mature_then = t.mature + dm
-            seen_then = seen + ds
-            trend.append(mastery_score(p, n, max(0, mature_then), max(0, seen_then), t.cards))
-        t.trend = trend
+        t.trend, t.trend_mature, t.trend_seen = _trend(t, v, seen)
 
-    for key, t in topics.items():
+    for t in topics.values():
         if t.parent is not None and t.parent.lower() in topics:
             topics[t.parent.lower()].children.append(t.tag)
     for t in topics.values():
         t.children.sort(key=str.lower)
     return sorted(topics.values(), key=lambda t: t.tag.lower())
+
+
+def _trend(t: TopicStats, v: list, seen: int) -> tuple[list[float], list[int], list[int]]:
+    """Mastery, mature and seen cards at the end of each of the last TREND_WEEKS weeks, oldest first.
+    `v` is the topic's unpacked revlog vector: window (reviews, passes) young and mature, then
+    (reviews, passes) per week, then (mature delta, seen delta) per week.
+
+    At boundary k (k weeks before the end of today): retention over weeks k..k+TREND_RET_WEEKS-1,
+    states = now + the telescoped deltas of weeks 0..k-1 (see REVLOG_SQL)."""
+    scores, matures, seens = [], [], []
+    dm = ds = 0
+    for k in range(TREND_WEEKS):  # newest first, reversed at the end
+        if k:
+            dm += v[2 * _OFF_D + 2 * (k - 1)]
+            ds += v[2 * _OFF_D + 2 * (k - 1) + 1]
+        mature_then = min(t.cards, max(0, t.mature + dm))
+        seen_then = min(t.cards, max(0, seen + ds))
+        if k == 0:
+            score = t.mastery
+        else:
+            n = sum(v[4 + 2 * w] for w in range(k, k + TREND_RET_WEEKS))
+            p = sum(v[5 + 2 * w] for w in range(k, k + TREND_RET_WEEKS))
+            score = mastery_score(p, n, mature_then, seen_then, t.cards)
+        scores.append(score)
+        matures.append(mature_then)
+        seens.append(seen_then)
+    return scores[::-1], matures[::-1], seens[::-1]
 
 
 _PARAM = re.compile(r":([a-z_][a-z0-9_]*)")
