@@ -23,7 +23,8 @@ from . import dashboard_html, stats
 DEFAULT_ROOT = "GenAI"
 DEFAULT_DAYS = 30
 DECK_PREFIX = "GenAI study::"
-STUDY_LIMIT = 100
+STUDY_LIMIT = 100  # due and learning cards per study deck
+STUDY_NEW_LIMIT = 20  # new cards after them
 
 
 def settings(raw: Any) -> tuple[str, int]:
@@ -38,10 +39,12 @@ def settings(raw: Any) -> tuple[str, int]:
     return root.strip().strip(":"), days
 
 
-def study_search(col, tag: str) -> str:
+def study_searches(col, tag: str) -> tuple[str, str]:
+    """(due and learning cards of the topic, its new cards): the two filters of the study deck."""
     from anki.collection import SearchNode
     topic = col.build_search_string(SearchNode(tag=tag))
-    return f"{topic} (is:due OR is:new OR is:learn) -is:suspended -is:buried"
+    active = "-is:suspended -is:buried"
+    return f"{topic} (is:due OR is:learn) {active}", f"{topic} is:new {active}"
 
 
 def study_deck_name(tag: str) -> str:
@@ -49,21 +52,28 @@ def study_deck_name(tag: str) -> str:
 
 
 def make_study_deck(col, tag: str):
-    """Create or refresh the filtered deck for `tag` (OpChangesWithId; undoable)."""
+    """Create or refresh the filtered deck for `tag` (OpChangesWithId; undoable).
+
+    First filter: the topic's due and learning cards, weakest first — lowest FSRS retrievability
+    with FSRS on, shortest interval otherwise (Anki 26.x builds invalid SQL for the retrievability
+    order without FSRS, and for relative overdueness with any tag search). Second filter: some of
+    the topic's new cards in deck order, so a topic with nothing due still has something to study
+    and its coverage grows."""
     from anki.decks import DeckId
     name = study_deck_name(tag)
     existing = col.decks.id_for_name(name)
     deck = col.sched.get_or_create_filtered_deck(deck_id=DeckId(existing or 0))
     deck.name = name
     deck.config.reschedule = True
-    term = deck.config.search_terms[0]
-    term.search = study_search(col, tag)
-    term.limit = STUDY_LIMIT
-    # weakest first with FSRS (lowest retrievability); otherwise in due order (Anki 26.x builds an
-    # invalid ORDER BY for the retrievability order when FSRS is off)
+    while len(deck.config.search_terms) < 2:
+        deck.config.search_terms.add()
+    del deck.config.search_terms[2:]
+    due, new = deck.config.search_terms
+    due.search, new.search = study_searches(col, tag)
+    due.limit, new.limit = STUDY_LIMIT, STUDY_NEW_LIMIT
     fsrs = bool(col.get_config("fsrs", False))
-    term.order = term.RETRIEVABILITY_ASCENDING if fsrs and hasattr(term, "RETRIEVABILITY_ASCENDING") else term.DUE
-    del deck.config.search_terms[1:]
+    due.order = due.RETRIEVABILITY_ASCENDING if fsrs else due.INTERVALS_ASCENDING
+    new.order = new.ADDED
     return col.sched.add_or_update_filtered_deck(deck)
 
 

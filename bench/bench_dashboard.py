@@ -4,7 +4,8 @@
 Collection: 50,000 notes / cards (Basic), 305 topics in 3 levels under GenAI (5 × 6 × 9 leaves, each
 note tagged with one or two leaves), 1,000,000 revlog rows spread over two years (about 25 reviews
 for each of 40,000 studied cards; 10,000 cards stay new), inserted with executemany inside
-`col.db.transact`. The built file is cached in .cache/bench/ under a version key, so reruns only
+`col.db.transact`; the collection's creation date is set 800 days back so that every day number
+is positive, as in a real collection with that much history. The built file is cached in .cache/bench/ under a version key, so reruns only
 copy it.
 
 Prints
@@ -31,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-VERSION = "v1"
+VERSION = "v2"
 CACHE = ROOT / ".cache" / "bench"
 N_CARDS = 50_000
 N_NEW = 10_000
@@ -48,6 +49,9 @@ def build(path: Path) -> None:
     from anki.collection import Collection
 
     rng = random.Random(42)
+    col = Collection(str(path))
+    col.crt = int(time.time()) - 800 * 86400  # created before the two years of history: days >= 0
+    col.close()
     col = Collection(str(path))
     try:
         mid = col.models.by_name("Basic")["id"]

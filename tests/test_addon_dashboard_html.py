@@ -87,7 +87,7 @@ def test_settings_fall_back():
 
 def test_study_deck_search_and_refresh(tmp_path):
     pytest.importorskip("aqt")
-    from addon.dashboard import make_study_deck, study_search
+    from addon.dashboard import make_study_deck, study_searches
     col = Collection(str(tmp_path / "c.anki2"))
     try:
         for i in range(4):
@@ -95,13 +95,56 @@ def test_study_deck_search_and_refresh(tmp_path):
             n["Front"], n["Back"] = f"q{i}", "a"
             n.tags = ["GenAI::Über_Äpfel" if i < 3 else "GenAI::Other"]
             col.add_note(n, col.decks.id("Default"))
-        search = study_search(col, "GenAI::Über_Äpfel")
-        assert len(col.find_cards(search)) == 3
+        due, new = study_searches(col, "GenAI::Über_Äpfel")
+        assert len(col.find_cards(due)) == 0 and len(col.find_cards(new)) == 3
         out = make_study_deck(col, "GenAI::Über_Äpfel")
         assert col.decks.get(out.id)["dyn"]
         assert col.db.scalar("select count() from cards where did = ?", out.id) == 3
         again = make_study_deck(col, "GenAI::Über_Äpfel")  # refresh: same deck
         assert again.id == out.id
         assert col.undo_status().undo
+    finally:
+        col.close()
+
+
+@pytest.mark.parametrize("fsrs", [False, True])
+def test_study_deck_puts_due_weakest_cards_first(built_package, tmp_path, fsrs):
+    """With review history: the deck holds the topic's due cards (weakest first: shortest interval,
+    or lowest retrievability with FSRS) and some new cards; building it raises nothing either way."""
+    pytest.importorskip("aqt")
+    from anki.decks import DeckId
+
+    from addon.dashboard import STUDY_NEW_LIMIT, make_study_deck, study_deck_name
+    from test_addon_stats import enable_fsrs, import_package
+    dist, _, _ = built_package
+    col = Collection(str(tmp_path / "h.anki2"))
+    col.crt -= 100 * 86400  # day numbers > 0, as in any used collection (Anki keeps due 0 in place)
+    col.close()
+    col = Collection(str(tmp_path / "h.anki2"))
+    try:
+        import_package(col, dist)
+        cids = list(col.find_cards("tag:GenAI::Transformers -tag:kind::image"))
+        col.sched.set_due_date(cids[:6], "0")  # due today, intervals 1..6 days below
+        for i, cid in enumerate(cids[:6]):
+            card = col.get_card(cid)
+            card.ivl = 6 - i
+            col.update_card(card)
+        if fsrs:
+            enable_fsrs(col)
+        out = make_study_deck(col, "GenAI::Transformers")
+        deck = col.decks.get(out.id)
+        assert deck["name"] == study_deck_name("GenAI::Transformers") and len(deck["terms"]) == 2
+        in_deck = col.find_cards(f"did:{out.id}")
+        assert set(cids[:6]) <= set(in_deck)
+        new_in_deck = [c for c in in_deck if col.get_card(c).type == 0]
+        assert 0 < len(new_in_deck) <= STUDY_NEW_LIMIT
+        # the order the scheduler shows the due cards in (new cards are mixed in per deck options)
+        order = [c.card.id for c in col.sched.get_queued_cards(fetch_limit=200).cards]
+        assert set(cids[:6]) <= set(order)
+        if not fsrs:  # shortest interval first
+            assert [c for c in order if c in cids[:6]] == list(reversed(cids[:6]))
+        else:
+            assert deck["terms"][0][2] == 8  # retrievability ascending
+        assert col.decks.by_name(study_deck_name("GenAI::Transformers"))["id"] == DeckId(out.id)
     finally:
         col.close()
