@@ -15,6 +15,7 @@ from typing import Sequence
 PREFIX = "genai-dash"
 _MSG = re.compile(r"^genai-dash:(?:(study|browse|toggle):(\d{1,6})|(sort):(weak|name)|(refresh|open))$")
 WEAKEST_N = 5
+WEAK_BELOW = 50  # mastery under which a started topic counts as weak
 
 
 def parse_message(message: object) -> tuple[str, object] | None:
@@ -36,10 +37,29 @@ def esc(value: object) -> str:
 
 
 def weakest(topics: Sequence) -> list[int]:
-    """Indexes of the weakest topics: lowest mastery first (then most due), below the root, with cards."""
+    """Indexes of the topics to study next (leaf topics with cards):
+
+    1. started topics (some cards seen) with mastery below WEAK_BELOW: lowest mastery first, then
+       most due — where the learner is struggling;
+    2. then topics not started yet, most cards first — the biggest gaps in coverage;
+    3. then the remaining started topics, lowest mastery first.
+    So a fresh deck does not flag every topic, and a struggling topic is never hidden behind
+    untouched ones (which all score 0)."""
+    def rank(i: int) -> tuple:
+        t = topics[i]
+        started = t.cards > t.new
+        group = 0 if started and t.mastery < WEAK_BELOW else (1 if not started else 2)
+        return (group, t.mastery, -t.due, -t.cards if group == 1 else 0, t.tag.lower())
     cands = [i for i, t in enumerate(topics) if t.depth > 0 and t.cards > 0 and not t.children]
-    cands.sort(key=lambda i: (topics[i].mastery, -topics[i].due, topics[i].tag.lower()))
-    return cands[:WEAKEST_N]
+    return sorted(cands, key=rank)[:WEAKEST_N]
+
+
+def next_reason(t) -> str:
+    """Why a topic is in the Study-next list, in a few words."""
+    if t.cards == t.new:
+        return f"not started, {t.new} new"
+    ret = f"retention {t.retention * 100:.0f}% of {t.reviews}" if t.reviews else "no recent reviews"
+    return f"mastery {t.mastery:.0f} · {ret} · {t.due} due · {t.new} new"
 
 
 def sparkline(values: Sequence[float], width: int = 96, height: int = 24) -> str:
@@ -79,28 +99,40 @@ def _pct(v: float | None) -> str:
     return "–" if v is None else f"{v * 100:.0f}%"
 
 
+def _summary(t, r: str) -> str:
+    """Tooltip of a topic's name: every figure, also those hidden in a narrow window."""
+    late = f" · {t.overdue} late" if t.overdue else ""
+    return (f"{t.tag}\n{t.cards} cards: {t.new} new · {t.learning} learning · {t.young} young · "
+            f"{t.mature} mature · {t.suspended} suspended\nrecall {r} · {t.due} due{late} · "
+            f"mastery {t.mastery:.0f}")
+
+
 def _row(i: int, t, weak: set[int]) -> str:
-    r = (f"R {_pct(t.retrievability)} · {t.knowledge:.0f} known" if t.retrievability is not None
-         else "R –")
+    r = (f"{_pct(t.retrievability)} · {t.knowledge:.0f} known" if t.retrievability is not None else "–")
     r_title = ("FSRS retrievability (average) and estimated knowledge (sum of R)" if t.r_source == "fsrs"
                else "Interval-based recall estimate (FSRS off) and estimated knowledge")
     cls = "row weak" if i in weak else "row"
+    late = f" · {t.overdue} late" if t.overdue else ""
     return (
         f'<div class="{cls}" data-idx="{i}" data-tag="{esc(t.tag)}">'
-        f'<span class="name" title="{esc(t.tag)}">{esc(t.name)}</span>'
+        f'<span class="name" style="padding-left:{14 * t.depth}px" title="{esc(_summary(t, r))}">{esc(t.name)}</span>'
         f'<span class="cards">{t.cards}</span>'
         f"{stacked_bar(t)}"
-        f'<span class="num" title="% mature">{t.mature_pct:.0f}% mat</span>'
-        f'<span class="num ret" title="true retention, last window (reviews)">ret {_pct(t.retention)} '
-        f"({t.reviews})</span>"
+        f'<span class="num" title="% mature">{t.mature_pct:.0f}%</span>'
+        f'<span class="num ret" title="true retention, last window (reviews)">{_pct(t.retention)} ({t.reviews})</span>'
         f'<span class="num r" title="{esc(r_title)}">{esc(r)}</span>'
-        f'<span class="num due" title="due today / overdue">due {t.due}'
-        f'{f" · {t.overdue} late" if t.overdue else ""}</span>'
+        f'<span class="num due" title="due today / overdue">{t.due}{late}</span>'
         f'<span class="mastery" title="mastery 0–100">{t.mastery:.0f}</span>'
         f"{sparkline(t.trend)}"
         f'<span class="acts"><button class="study" data-act="study" data-idx="{i}">Study</button>'
         f'<button class="browse" data-act="browse" data-idx="{i}">Browse</button></span>'
         "</div>")
+
+
+HEADER = ('<div class="row head"><span class="name">Topic</span><span class="cards">Cards</span>'
+          '<span>By state</span><span class="num">Mature</span><span class="num ret">Retention</span>'
+          '<span class="num r">Recall</span><span class="num due">Due</span><span class="mastery">Mastery</span>'
+          '<span>12 weeks</span><span></span></div>')
 
 
 def _order(idxs: list[int], topics: Sequence, sort: str) -> list[int]:
@@ -138,12 +170,18 @@ CSS = """
 #genai-dash .legend span { display: inline-block; margin-right: 8px; color: var(--muted); }
 #genai-dash .legend i { display: inline-block; width: 10px; height: 10px; margin-right: 3px; vertical-align: middle; }
 #genai-dash .next { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: 6px 8px; margin: 6px 0; }
-#genai-dash .next li { margin: 2px 0; }
-#genai-dash .row { display: grid; grid-template-columns: minmax(110px, 1.6fr) 38px minmax(80px, 1.2fr) 58px 92px 118px 88px 34px 98px auto;
+#genai-dash .next ol { margin: 4px 0; padding-left: 22px; }
+#genai-dash .next li { margin: 3px 0; }
+#genai-dash .next .why { color: var(--muted); }
+#genai-dash .row { display: grid; grid-template-columns: minmax(110px, 1.6fr) 40px minmax(80px, 1.2fr) 48px 96px 110px 80px 50px 98px 112px;
   align-items: center; gap: 6px; padding: 2px 0; border-bottom: 1px solid var(--line); }
 #genai-dash .row.weak { background: var(--weak); }
+#genai-dash .row.head { font-size: 11px; color: var(--muted); border-bottom: 1px solid var(--line); font-weight: 600; }
+#genai-dash .row.head .name { font-weight: 600; }
+#genai-dash .row.head .mastery { font-weight: 600; }
 #genai-dash .name { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; font-weight: 600; }
-#genai-dash .num, #genai-dash .cards { color: var(--muted); white-space: nowrap; font-variant-numeric: tabular-nums; }
+#genai-dash .num, #genai-dash .cards { color: var(--muted); white-space: nowrap; font-variant-numeric: tabular-nums;
+  overflow: hidden; text-overflow: ellipsis; }
 #genai-dash .mastery { font-weight: 700; text-align: right; font-variant-numeric: tabular-nums; }
 #genai-dash .bar { display: flex; height: 10px; border-radius: 3px; overflow: hidden; background: var(--line); }
 #genai-dash .seg.new, #genai-dash .legend .new { background: #6baed6; }
@@ -155,15 +193,17 @@ CSS = """
 #genai-dash details > summary::-webkit-details-marker { display: none; }
 #genai-dash details > summary .name::before { content: "▸ "; }
 #genai-dash details[open] > summary .name::before { content: "▾ "; }
-#genai-dash .kids { margin-left: 14px; }
+#genai-dash .kids { margin-left: 0; }
 #genai-dash .leaf .name::before { content: "  "; white-space: pre; }
 #genai-dash button { font-size: 11px; padding: 1px 6px; }
+#genai-dash .acts { white-space: nowrap; }
 #genai-dash .spark { color: #3182bd; }
 #genai-dash.night .spark { color: #9ecae1; }
 #genai-dash .foot { color: var(--muted); margin-top: 8px; font-size: 11px; }
 @media (max-width: 900px) {
-  #genai-dash .row { grid-template-columns: minmax(100px, 1.5fr) minmax(60px, 1fr) 50px 84px 34px 98px auto; }
-  #genai-dash .row .cards, #genai-dash .row .r, #genai-dash .row .due { display: none; }
+  #genai-dash .row { grid-template-columns: minmax(96px, 1.9fr) minmax(56px, 0.8fr) 52px 92px 52px 50px 80px 112px; }
+  #genai-dash .row .cards, #genai-dash .row .r { display: none; }
+  #genai-dash .spark { width: 80px; }
 }
 """
 
@@ -193,8 +233,8 @@ def render(topics: Sequence, *, sort: str = "weak", night: bool = False, days: i
         return f'<style>{CSS}</style><div id="genai-dash" class="{cls}"><h2>Topic mastery</h2>{body}</div>'
     weak = weakest(topics)
     nxt = "".join(
-        f'<li><b>{esc(topics[i].tag)}</b> — mastery {topics[i].mastery:.0f}, due {topics[i].due}, '
-        f'new {topics[i].new} <button data-act="study" data-idx="{i}">Study this topic</button></li>' for i in weak)
+        f'<li><button data-act="study" data-idx="{i}">Study</button> <b>{esc(topics[i].tag)}</b> '
+        f'<span class="why">{esc(next_reason(topics[i]))}</span></li>' for i in weak)
     legend = "".join(f'<span><i class="{k}"></i>{esc(label)}</span>' for k, label in BUCKETS)
     other = "name" if sort == "weak" else "weak"
     sort_label = "Sort by name" if sort == "weak" else "Sort weakest first"
@@ -207,8 +247,8 @@ def render(topics: Sequence, *, sort: str = "weak", night: bool = False, days: i
         f'<div class="bar-top"><span class="legend">{legend}</span>'
         f'<button data-act="sort" data-arg="{other}">{sort_label}</button>'
         f'<button data-act="refresh">Refresh</button></div>'
-        f'<div class="next"><b>Study next</b> (weakest topics)<ol>{nxt}</ol></div>'
-        f'<div class="tree">{render_tree(topics, sort, open_tags)}</div>'
+        f'<div class="next"><b>Study next</b> (weak topics first, then topics not started)<ol>{nxt}</ol></div>'
+        f'{HEADER}<div class="tree">{render_tree(topics, sort, open_tags)}</div>'
         f'<div class="foot">Retention: Anki\'s true retention over the last {int(days)} days (reviews). '
         f"R: {esc(src)}. Mastery 0–100 = retention (shrunk towards 85% when there are few reviews) × coverage, "
         f"% mature and coverage; the line is its 12-week trend{timing}.</div>"

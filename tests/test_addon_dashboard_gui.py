@@ -41,13 +41,33 @@ def after_import():
         if at_ms is not None:
             ans.answered_at_millis = at_ms
         col.sched.answer_card(ans)
-    for i, cid in enumerate(cids[:30]):
-        answer(cid, rng.choice(ratings), now_ms - rng.randrange(0, 50) * 86_400_000 - i * 1000)
-    col.sched.set_due_date(cids[30:45], "5!")
-    col.sched.set_due_date(cids[45:65], "30!")
-    for i, cid in enumerate(cids[30:65:2]):
-        answer(cid, rng.choice(ratings), now_ms - rng.randrange(0, 60) * 86_400_000 - i * 1000)
-    col.sched.suspend_cards(cids[65:70])
+    # about twelve weeks of study, replayed in time order: each card is answered when it falls due
+    # (its interval after the previous answer), Again brings it back ten minutes later. Each
+    # top-level topic gets its own skill level, and some topics are left untouched, so the tree
+    # shows strong, weak and unstarted topics with real trends.
+    tops = sorted({t.split("::")[1] for c in cids for t in col.get_card(c).note().tags
+                   if t.startswith("GenAI::") and t.count("::") >= 1})
+    skill = {top: rng.choice([0.55, 0.7, 0.8, 0.9, 0.97]) for top in tops}
+    untouched = set(rng.sample(tops, 3))
+    day = 86_400_000
+    studied = 0
+    for i, cid in enumerate(cids):
+        tags = [t for t in col.get_card(cid).note().tags if t.startswith("GenAI::")]
+        top = tags[0].split("::")[1]
+        if top in untouched or studied >= 700:
+            continue
+        studied += 1
+        p = skill[top]
+        at = now_ms - rng.randrange(10, 84) * day + i * 1000
+        while at < now_ms - 60_000:
+            r = rng.random()
+            rating = ratings[0] if r > p else (ratings[1] if r > p - 0.1 else
+                                               (ratings[3] if r < 0.15 else ratings[2]))
+            answer(cid, rating, at)
+            card = col.get_card(cid)
+            at += 600_000 if card.queue in (1, 3) else max(1, card.ivl) * day + rng.randrange(0, 3) * day
+    col.sched.set_due_date(cids[300:310], "0")  # a few due today
+    col.sched.suspend_cards(cids[310:316])
     stage("history")
     from genai_interview_prep import dashboard
     c = dashboard.controller

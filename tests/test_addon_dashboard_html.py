@@ -68,6 +68,17 @@ def test_sorting_and_weakest():
     assert 'class="row weak" data-idx="2"' in weak_first
 
 
+def test_study_next_puts_struggling_topics_before_untouched_ones():
+    topics = [topic("GenAI", 30, 100, 40, children=["GenAI::A", "GenAI::B", "GenAI::C", "GenAI::D", "GenAI::E"]),
+              topic("GenAI::A", 0, 12, 12), topic("GenAI::B", 80, 10, 0),
+              topic("GenAI::C", 35, 10, 3, retention=0.6, reviews=20, due=4),
+              topic("GenAI::D", 0, 30, 30), topic("GenAI::E", 12, 10, 9)]
+    assert [topics[i].tag for i in dh.weakest(topics)] == ["GenAI::E", "GenAI::C", "GenAI::D", "GenAI::A",
+                                                           "GenAI::B"]
+    out = dh.render(topics)
+    assert "not started, 30 new" in out and "mastery 35 · retention 60% of 20 · 4 due · 3 new" in out
+
+
 def test_night_mode_empty_state_and_sparkline():
     assert 'class="night"' in dh.render(sample(), night=True)
     assert 'class="day"' in dh.render(sample(), night=False)
