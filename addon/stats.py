@@ -30,8 +30,9 @@ Definitions (checked against Anki 26.x searches; see tests/test_addon_stats.py):
 - true retention (Anki's definition): rated reviews that affect scheduling (ease 1–4, not a
   cram review with factor 0) of cards whose last interval was >= 1 day (lastIvl >= 1, or
   lastIvl <= -86400 s, or a review-type entry); Again = fail, Hard/Good/Easy = pass; only the
-  first such review of a card per day counts; young/mature split at lastIvl 21 days. Window: the
-  last `days` days up to the end of today (as `graphs(days=N)`).
+  first such review of a card per day counts; young/mature split at lastIvl 21 days (young:
+  lastIvl < 21, as Anki's graphs). Window: the last `days` days up to the end of today (as
+  `graphs(days=N)`, whose true-retention table counts same-day repeats too).
 - retrievability: with FSRS on, Anki's own SQL function
   `extract_fsrs_retrievability(data, due_or_odue, ivl, today, next_day_at, now)` averaged over
   cards with a memory state; with FSRS off an interval-based estimate for review cards,
@@ -166,8 +167,7 @@ _OFF_D = 2 + NW
 REVLOG_SQL = """
 with g as (
   select r.cid as cid, min(r.id) as id,
-    min(case when """ + _ELIG + """ then r.id * 4 + (r.ease > 1) * 2
-        + (r.lastIvl < {mature} and r.lastIvl > -86400 * {mature}) end) as fe,
+    min(case when """ + _ELIG + """ then r.id * 4 + (r.ease > 1) * 2 + (r.lastIvl < {mature}) end) as fe,
     sum((r.lastIvl >= {mature}) - (r.ivl >= {mature})) as dm, sum((r.lastIvl != 0) - (r.ivl != 0)) as ds
   from revlog r where r.id >= :start and r.id < :next_ms
   group by r.cid, (r.id - :day0_ms) / {day}
