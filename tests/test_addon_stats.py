@@ -115,6 +115,14 @@ def test_counts_match_anki_searches(hist_col):
     assert parents and all(by_tag[c].parent == t.tag for t in parents for c in t.children)
 
 
+def counts_for_retention(ease: int, rtype: int, last_ivl: int, factor: int) -> bool:
+    """Anki's true-retention rule for one revlog row: a rated review that affects scheduling, of a
+    card whose last interval was at least a day."""
+    if not 1 <= ease <= 4 or (rtype == 3 and factor == 0):
+        return False
+    return rtype == 1 or last_ivl >= 1 or last_ivl <= -86400
+
+
 def naive_retention(col, tag: str, days: int) -> tuple[int, int]:
     """Anki's True Retention for the cards under `tag`, recomputed row by row from the revlog."""
     low = tag.lower()
@@ -127,9 +135,7 @@ def naive_retention(col, tag: str, days: int) -> tuple[int, int]:
     for rid, cid, ease, rtype, last_ivl, factor, tags in rows:
         if not any(t.lower() == low or t.lower().startswith(low + "::") for t in tags.split()):
             continue
-        if not 1 <= ease <= 4 or (rtype == 3 and factor == 0):
-            continue
-        if not (rtype == 1 or last_ivl >= 1 or last_ivl <= -86400):
+        if not counts_for_retention(ease, rtype, last_ivl, factor):
             continue
         day = (rid // 1000 - next_day) // 86400
         if (cid, day) in seen_days:
@@ -166,9 +172,7 @@ def test_retention_against_anki_graphs(hist_col):
     first, repeats = set(), {"yp": 0, "yf": 0, "mp": 0, "mf": 0}
     for rid, cid, ease, rtype, last_ivl, factor in col.db.all(
             "select id, cid, ease, type, lastIvl, factor from revlog order by id"):
-        if cid not in cids or not 1 <= ease <= 4 or (rtype == 3 and factor == 0):
-            continue
-        if not (rtype == 1 or last_ivl >= 1 or last_ivl <= -86400):
+        if cid not in cids or not counts_for_retention(ease, rtype, last_ivl, factor):
             continue
         day = (rid - next_ms) // DAY_MS
         if (cid, day) not in first:

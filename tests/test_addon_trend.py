@@ -19,7 +19,7 @@ from anki.scheduler.v3 import CardAnswer
 
 from addon import stats
 
-from test_addon_stats import answer, import_package
+from test_addon_stats import answer, counts_for_retention, import_package
 
 DAY_MS = 86_400_000
 WEEK_MS = 7 * DAY_MS
@@ -96,9 +96,7 @@ def naive_points(col, tag: str) -> list[tuple[int, int, int, int]]:
     first_of_day: list[tuple[int, bool]] = []
     seen_days = set()
     for rid, cid, ease, rtype, last_ivl, ivl, factor in rows:
-        if not 1 <= ease <= 4 or (rtype == 3 and factor == 0):
-            continue
-        if not (rtype == 1 or last_ivl >= 1 or last_ivl <= -86400):
+        if not counts_for_retention(ease, rtype, last_ivl, factor):
             continue
         day = (rid - next_ms) // DAY_MS
         if (cid, day) not in seen_days:
