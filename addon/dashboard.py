@@ -9,16 +9,15 @@ Messages from the page are `genai-dash:<action>[:<index>]`, parsed strictly by
 """
 from __future__ import annotations
 
-import functools
-import logging
 import time
-from typing import Any, Callable
+from typing import Any
 
 import aqt
 from aqt import gui_hooks
 from aqt.qt import QAction, QDialog, QDialogButtonBox, QTimer, QVBoxLayout, qconnect
 
 from . import dashboard_html, stats
+from .guard import addon_logger, safe
 
 DEFAULT_ROOT = "GenAI"
 DEFAULT_DAYS = 30
@@ -77,16 +76,7 @@ def make_study_deck(col, tag: str):
     return col.sched.add_or_update_filtered_deck(deck)
 
 
-def _safe(fn: Callable) -> Callable:
-    @functools.wraps(fn)
-    def wrapper(self, *args, **kwargs):
-        try:
-            return fn(self, *args, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - an add-on bug must never break Anki
-            self.errors.append(f"{fn.__name__}: {type(exc).__name__}: {exc}")
-            self.log.exception("genai-prep dashboard: %s failed", fn.__name__)
-            return None
-    return wrapper
+_safe = safe("genai-prep dashboard")
 
 
 class DashboardDialog(QDialog):
@@ -122,9 +112,7 @@ class DashboardDialog(QDialog):
 class DashboardController:
     def __init__(self, mw) -> None:
         self.mw = mw
-        mgr = getattr(mw, "addonManager", None)
-        self.log = mgr.get_logger(__name__) if mgr is not None and hasattr(mgr, "get_logger") \
-            else logging.getLogger(__name__)
+        self.log = addon_logger(mw, __name__)
         self.dialog: DashboardDialog | None = None
         self.topics: list[stats.TopicStats] = []
         self.computing = False

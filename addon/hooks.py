@@ -6,9 +6,7 @@ the panel, and never reaches the reviewer.
 """
 from __future__ import annotations
 
-import functools
-import logging
-from typing import Any, Callable
+from typing import Any
 
 import aqt
 from aqt import gui_hooks
@@ -16,33 +14,18 @@ from aqt.qt import QAction, QKeySequence, qconnect
 
 from . import config as config_mod
 from . import links, panel_html
+from .guard import addon_logger, safe
 
 PROFILE_KEY = "genai_prep_panel_visible"
 ERROR_MESSAGE = "The linked-explanations panel hit an error (details in the add-on log). Reviewing is not affected."
 
 
-def _logger() -> logging.Logger:
-    mgr = getattr(aqt.mw, "addonManager", None)
-    if mgr is not None and hasattr(mgr, "get_logger"):
-        return mgr.get_logger(__name__)
-    return logging.getLogger(__name__)
+def _show_error(controller: "Controller") -> None:
+    if controller.panel is not None:
+        controller.panel.set_content(panel_html.render_error(ERROR_MESSAGE))
 
 
-def _safe(fn: Callable) -> Callable:
-    @functools.wraps(fn)
-    def wrapper(self: "Controller", *args: Any, **kwargs: Any):
-        try:
-            return fn(self, *args, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - an add-on bug must never break reviewing
-            self.errors.append(f"{fn.__name__}: {type(exc).__name__}: {exc}")
-            self.log.exception("genai-prep: %s failed", fn.__name__)
-            try:
-                if self.panel is not None:
-                    self.panel.set_content(panel_html.render_error(ERROR_MESSAGE))
-            except Exception:  # noqa: BLE001
-                pass
-            return None
-    return wrapper
+_safe = safe("genai-prep", on_error=_show_error)
 
 
 class Controller:
@@ -50,7 +33,7 @@ class Controller:
 
     def __init__(self, mw) -> None:
         self.mw = mw
-        self.log = _logger()
+        self.log = addon_logger(aqt.mw, __name__)
         self.index: links.LinkIndex | None = None
         self.building = False
         self.rebuild_pending = False
