@@ -76,7 +76,8 @@ def open_collection(path: Path):
 
 FIELDS = ("tag", "name", "depth", "parent", "cards", "new", "learning", "young", "mature", "suspended", "due",
           "overdue", "reviews", "passed", "retention", "young_reviews", "mature_reviews", "retrievability",
-          "knowledge", "r_source", "mature_pct", "coverage", "mastery", "trend", "children")
+          "knowledge", "r_source", "mature_pct", "coverage", "mastery", "trend", "trend_mature", "trend_seen",
+          "children")
 
 
 def to_json(topics, root: str, days: int, fsrs: bool) -> dict:

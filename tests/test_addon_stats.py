@@ -334,7 +334,7 @@ def test_report_json_and_table(built_package, tmp_path):
     assert {r["tag"] for r in rows} == set(expected)
     for r in rows:
         assert {"tag", "cards", "new", "learning", "young", "mature", "suspended", "reviews", "retention",
-                "mastery", "trend", "due", "overdue"} <= set(r)
+                "mastery", "trend", "trend_mature", "trend_seen", "due", "overdue"} <= set(r)
         e = expected[r["tag"]]
         assert (r["cards"], r["mature"], r["reviews"], r["mastery"]) == (e.cards, e.mature, e.reviews, e.mastery)
         assert r["retention"] is None or 0 <= r["retention"] <= 1
