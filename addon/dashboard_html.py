@@ -47,11 +47,15 @@ def weakest(topics: Sequence) -> list[int]:
     untouched ones (which all score 0)."""
     def rank(i: int) -> tuple:
         t = topics[i]
-        started = t.cards > t.new
-        group = 0 if started and t.mastery < WEAK_BELOW else (1 if not started else 2)
+        group = 0 if is_weak(t) else (1 if t.cards == t.new else 2)
         return (group, t.mastery, -t.due, -t.cards if group == 1 else 0, t.tag.lower())
     cands = [i for i, t in enumerate(topics) if t.depth > 0 and t.cards > 0 and not t.children]
     return sorted(cands, key=rank)[:WEAKEST_N]
+
+
+def is_weak(t) -> bool:
+    """Started (some cards seen) and mastery below WEAK_BELOW."""
+    return t.cards > t.new and t.mastery < WEAK_BELOW
 
 
 def next_reason(t) -> str:
@@ -143,7 +147,7 @@ def _order(idxs: list[int], topics: Sequence, sort: str) -> list[int]:
 
 def render_tree(topics: Sequence, sort: str = "weak", open_tags: set[str] | None = None) -> str:
     index = {t.tag: i for i, t in enumerate(topics)}
-    weak = set(weakest(topics))
+    weak = {i for i in weakest(topics) if is_weak(topics[i])}  # highlighted: struggling, not merely unstarted
     open_tags = open_tags if open_tags is not None else {t.tag for t in topics if t.depth == 0}
 
     def node(i: int) -> str:
@@ -193,7 +197,6 @@ CSS = """
 #genai-dash details > summary::-webkit-details-marker { display: none; }
 #genai-dash details > summary .name::before { content: "▸ "; }
 #genai-dash details[open] > summary .name::before { content: "▾ "; }
-#genai-dash .kids { margin-left: 0; }
 #genai-dash .leaf .name::before { content: "  "; white-space: pre; }
 #genai-dash button { font-size: 11px; padding: 1px 6px; }
 #genai-dash .acts { white-space: nowrap; }

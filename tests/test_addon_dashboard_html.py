@@ -76,6 +76,8 @@ def test_study_next_puts_struggling_topics_before_untouched_ones():
     assert [topics[i].tag for i in dh.weakest(topics)] == ["GenAI::E", "GenAI::C", "GenAI::D", "GenAI::A",
                                                            "GenAI::B"]
     out = dh.render(topics)
+    highlighted = re.findall(r'class="row weak" data-idx="(\d+)"', out)
+    assert sorted(topics[int(i)].tag for i in highlighted) == ["GenAI::C", "GenAI::E"]  # not A, B, D
     assert "not started, 30 new" in out and "mastery 35 · retention 60% of 20 · 4 due · 3 new" in out
 
 
