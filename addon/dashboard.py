@@ -2,13 +2,16 @@
 from a link on the deck overview screen.
 
 Data: `stats.compute()` in a background QueryOp (cached in stats; recomputed after reviews and
-collection operations while the dialog is open). Actions: "Study" creates or refreshes a filtered
+collection operations while the dialog is open). The page is loaded once; later figures replace its
+content in place, so the opened nodes (remembered by tag) and the scroll position stay, and the
+children of a node closed when rendered are sent when it is opened. Actions: "Study" creates or refreshes a filtered
 deck for the topic through an undoable CollectionOp; "Browse" opens the browser on the topic.
 Messages from the page are `genai-dash:<action>[:<index>]`, parsed strictly by
 `dashboard_html.parse_message`; topics are referred to by their index in the computed list.
 """
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -99,10 +102,20 @@ class DashboardDialog(QDialog):
         self.loaded = False
 
     def set_html(self, body: str) -> None:
+        """Load a whole page (the first time, or when the page is not ready for in-place updates)."""
         self.last_html = body
         self.loaded = False
         self.web.stdHtml(body, context=self)
         self.web.evalWithCallback("1", lambda _r: setattr(self, "loaded", True))
+
+    def update(self, cls: str, inner: str) -> None:
+        """Replace the page's content in place: the scroll position and the open nodes stay."""
+        self.last_html = inner
+        self.web.eval(f"window.genaiDash && genaiDash.update({json.dumps(cls)}, {json.dumps(inner)});")
+
+    def fill(self, idx: int, html: str) -> None:
+        """Children of node `idx`, just opened."""
+        self.web.eval(f"window.genaiDash && genaiDash.fill({int(idx)}, {json.dumps(html)});")
 
     def reject(self) -> None:
         self.controller.dialog_closed(self)
@@ -123,6 +136,8 @@ class DashboardController:
         self.action: QAction | None = None
         self.last_study: dict[str, Any] | None = None
         self.timer: QTimer | None = None
+        self.open_tags: set[str] | None = None  # tree nodes the learner opened (kept across refreshes)
+        self.lazy: set[int] = set()  # closed nodes of the current page whose children are not sent yet
 
     def settings(self) -> tuple[str, int]:
         mgr = getattr(self.mw, "addonManager", None)
@@ -167,12 +182,33 @@ class DashboardController:
             self.dialog = None
 
     def render_html(self, loading: bool = False) -> str:
-        from aqt.theme import theme_manager
+        """The whole page (see `show`)."""
+        return dashboard_html.page(self._cls(), self.render_inner(loading))
+
+    def render_inner(self, loading: bool = False) -> str:
         root, days = self.settings()
         if loading and not self.topics:
-            return '<div id="genai-dash"><p>Computing topic statistics…</p></div>'
-        return dashboard_html.render(self.topics, sort=self.sort, night=theme_manager.night_mode, days=days,
-                                     root=root, computed_ms=self.compute_ms)
+            return "<p>Computing topic statistics…</p>"
+        if self.open_tags is None:
+            self.open_tags = {t.tag for t in self.topics if t.depth == 0}
+        lazy: set[int] = set()
+        inner = dashboard_html.render_inner(self.topics, sort=self.sort, days=days, root=root,
+                                            computed_ms=self.compute_ms, open_tags=self.open_tags, lazy=lazy)
+        self.lazy = lazy
+        return inner
+
+    def _cls(self) -> str:
+        from aqt.theme import theme_manager
+        return "night" if theme_manager.night_mode else "day"
+
+    def show(self) -> None:
+        """Show the current figures: in place when the page is up, else as a new page."""
+        if self.dialog is None:
+            return
+        if self.dialog.loaded:
+            self.dialog.update(self._cls(), self.render_inner())
+        else:
+            self.dialog.set_html(self.render_html())
 
     @_safe
     def refresh(self, *_args) -> None:
@@ -195,8 +231,7 @@ class DashboardController:
     def _computed(self, result) -> None:
         self.computing = False
         self.topics, self.compute_ms = result
-        if self.dialog is not None:
-            self.dialog.set_html(self.render_html())
+        self.show()
         if self.pending:
             self.pending = False
             self.refresh()
@@ -206,8 +241,8 @@ class DashboardController:
         self.errors.append(f"compute: {type(exc).__name__}: {exc}")
         self.log.error("genai-prep dashboard: compute failed: %s", exc)
         if self.dialog is not None:
-            self.dialog.set_html('<div id="genai-dash"><p>The topic statistics could not be computed '
-                                 '(details in the add-on log).</p></div>')
+            self.dialog.set_html(dashboard_html.page(self._cls(), "<p>The topic statistics could not be computed "
+                                                     "(details in the add-on log).</p>"))
 
     def schedule_refresh(self, delay_ms: int = 400) -> None:
         if self.dialog is None:
@@ -237,6 +272,8 @@ class DashboardController:
             self.dialog.close()
             self.dialog = None
         self.topics = []
+        self.open_tags = None
+        self.lazy = set()
 
     # ------------------------------------------------------------ page messages
     @_safe
@@ -250,14 +287,32 @@ class DashboardController:
             self.refresh()
         elif action == "sort":
             self.sort = arg
-            if self.dialog is not None:
-                self.dialog.set_html(self.render_html())
+            self.show()
+        elif action in ("expand", "collapse"):
+            if isinstance(arg, int) and 0 <= arg < len(self.topics):
+                self.toggled(arg, action == "expand")
         elif action in ("study", "browse"):
             if not isinstance(arg, int) or not 0 <= arg < len(self.topics):
                 return None
             tag = self.topics[arg].tag
             (self.study if action == "study" else self.browse)(tag)
         return None
+
+    def toggled(self, idx: int, opened: bool) -> None:
+        """Remember the node's state; send the children of a node that was closed when rendered."""
+        tag = self.topics[idx].tag
+        if self.open_tags is None:
+            self.open_tags = set()
+        if not opened:
+            self.open_tags.discard(tag)
+            return
+        self.open_tags.add(tag)
+        if idx in self.lazy and self.dialog is not None:
+            self.lazy.discard(idx)
+            lazy: set[int] = set()
+            kids = dashboard_html.render_children(self.topics, idx, self.sort, self.open_tags, lazy)
+            self.lazy |= lazy
+            self.dialog.fill(idx, kids)
 
     @_safe
     def study(self, tag: str) -> None:

@@ -3,8 +3,9 @@
 Everything from the collection (tag names) is escaped; actions refer to topics by their INDEX in
 the computed list (`genai-dash:study:<i>`, `genai-dash:browse:<i>`), never by a raw string, and
 `parse_message()` accepts only those exact shapes. No network, no external JS: the trend charts are
-inline SVG, the tree is nested <details> (works without JavaScript; a few lines of inline JS send
-the button clicks through Anki's pycmd bridge).
+inline SVG, the tree is nested <details>; a few lines of inline JS send the button clicks and the
+opening / closing of nodes through Anki's pycmd bridge, and take in-place updates (`genaiDash`).
+Closed nodes carry no children until opened, so thousands of topics still make a small page.
 """
 from __future__ import annotations
 
@@ -13,13 +14,14 @@ import re
 from typing import Sequence
 
 PREFIX = "genai-dash"
-_MSG = re.compile(r"^genai-dash:(?:(study|browse|toggle):(\d{1,6})|(sort):(weak|name)|(refresh|open))$")
+_MSG = re.compile(r"^genai-dash:(?:(study|browse|expand|collapse):(\d{1,6})|(sort):(weak|name)|(refresh|open))$")
 WEAKEST_N = 5
 WEAK_BELOW = 50  # mastery under which a started topic counts as weak
 
 
 def parse_message(message: object) -> tuple[str, object] | None:
-    """('study'|'browse'|'toggle', index) / ('sort', 'weak'|'name') / ('refresh'|'open', None), else None."""
+    """('study'|'browse'|'expand'|'collapse', index) / ('sort', 'weak'|'name') / ('refresh'|'open', None),
+    else None."""
     if not isinstance(message, str) or len(message) > 64:
         return None
     m = _MSG.fullmatch(message)
@@ -145,23 +147,47 @@ def _order(idxs: list[int], topics: Sequence, sort: str) -> list[int]:
     return sorted(idxs, key=lambda i: (topics[i].mastery, topics[i].name.lower()))
 
 
-def render_tree(topics: Sequence, sort: str = "weak", open_tags: set[str] | None = None) -> str:
-    index = {t.tag: i for i, t in enumerate(topics)}
-    weak = {i for i in weakest(topics) if is_weak(topics[i])}  # highlighted: struggling, not merely unstarted
+def render_tree(topics: Sequence, sort: str = "weak", open_tags: set[str] | None = None,
+                lazy: set[int] | None = None) -> str:
+    """The nested <details> tree. Only OPEN nodes carry their children: a closed node gets an empty
+    `<div class="kids" data-lazy>` that the page asks for when it is opened (`expand:<i>`, filled
+    with `render_children`), so a tag tree of thousands of topics stays a small page. The indexes
+    of those placeholders are added to `lazy`."""
     open_tags = open_tags if open_tags is not None else {t.tag for t in topics if t.depth == 0}
+    tree = _TreeHtml(topics, sort, open_tags, lazy)
+    roots = [i for i, t in enumerate(topics) if t.parent is None or t.parent not in tree.index]
+    return "".join(tree.node(i) for i in _order(roots, topics, sort))
 
-    def node(i: int) -> str:
-        t = topics[i]
-        kids = [index[c] for c in t.children if c in index]
-        if not kids:
-            return f'<div class="leaf">{_row(i, t, weak)}</div>'
-        inner = "".join(node(k) for k in _order(kids, topics, sort))
-        is_open = " open" if t.tag in open_tags else ""
-        return (f'<details class="node" data-idx="{i}"{is_open}><summary>{_row(i, t, weak)}</summary>'
-                f'<div class="kids">{inner}</div></details>')
 
-    roots = [i for i, t in enumerate(topics) if t.parent is None or t.parent not in index]
-    return "".join(node(i) for i in _order(roots, topics, sort))
+def render_children(topics: Sequence, i: int, sort: str = "weak", open_tags: set[str] | None = None,
+                    lazy: set[int] | None = None) -> str:
+    """The children of topic `i` (for a lazy placeholder that was just opened)."""
+    tree = _TreeHtml(topics, sort, open_tags or set(), lazy)
+    return tree.kids(i)
+
+
+class _TreeHtml:
+    def __init__(self, topics: Sequence, sort: str, open_tags: set[str], lazy: set[int] | None):
+        self.topics, self.sort, self.open_tags, self.lazy = topics, sort, open_tags, lazy
+        self.index = {t.tag: i for i, t in enumerate(topics)}
+        self.weak = {i for i in weakest(topics) if is_weak(topics[i])}  # highlighted: struggling, not unstarted
+
+    def kids(self, i: int) -> str:
+        idxs = [self.index[c] for c in self.topics[i].children if c in self.index]
+        return "".join(self.node(k) for k in _order(idxs, self.topics, self.sort))
+
+    def node(self, i: int) -> str:
+        t = self.topics[i]
+        row = _row(i, t, self.weak)
+        if not any(c in self.index for c in t.children):
+            return f'<div class="leaf">{row}</div>'
+        if t.tag in self.open_tags:
+            return (f'<details class="node" data-idx="{i}" open><summary>{row}</summary>'
+                    f'<div class="kids">{self.kids(i)}</div></details>')
+        if self.lazy is not None:
+            self.lazy.add(i)
+        return (f'<details class="node" data-idx="{i}"><summary>{row}</summary>'
+                f'<div class="kids" data-lazy="1"></div></details>')
 
 
 CSS = """
@@ -213,6 +239,13 @@ CSS = """
 JS = """
 (function(){
   var root = document.getElementById('genai-dash');
+  window.genaiDash = {
+    update: function(cls, html){ root.className = cls; root.innerHTML = html; },
+    fill: function(idx, html){
+      var kids = root.querySelector('details.node[data-idx="' + idx + '"] > .kids[data-lazy]');
+      if (kids) { kids.innerHTML = html; kids.removeAttribute('data-lazy'); }
+    }
+  };
   root.addEventListener('click', function(ev){
     var el = ev.target.closest('button[data-act], a[data-act]');
     if (!el) return;
@@ -221,19 +254,41 @@ JS = """
     if (!/^(study|browse|sort|refresh)$/.test(act)) return;
     pycmd('genai-dash:' + act + (arg ? ':' + arg : ''));
   });
+  // 'toggle' does not bubble: listen in the capture phase for every <details> of the tree
+  root.addEventListener('toggle', function(ev){
+    var d = ev.target;
+    if (!d.matches || !d.matches('details.node')) return;
+    var idx = d.getAttribute('data-idx');
+    if (!/^[0-9]+$/.test(idx)) return;
+    pycmd('genai-dash:' + (d.open ? 'expand' : 'collapse') + ':' + idx);
+  }, true);
 })();
 """
 
 
+def page(cls: str, inner: str) -> str:
+    """The whole page: style, the root element (whose content `genaiDash.update` replaces in place,
+    keeping the scroll position and the open nodes) and the script."""
+    return f'<style>{CSS}</style><div id="genai-dash" class="{esc(cls)}">{inner}</div><script>{JS}</script>'
+
+
 def render(topics: Sequence, *, sort: str = "weak", night: bool = False, days: int = 30, root: str = "GenAI",
-           computed_ms: float | None = None, open_tags: set[str] | None = None) -> str:
-    """The dashboard body (a <div> + <style> + inline <script>) for the computed topic list."""
+           computed_ms: float | None = None, open_tags: set[str] | None = None,
+           lazy: set[int] | None = None) -> str:
+    """The dashboard page for the computed topic list (see `page` and `render_inner`)."""
+    return page("night" if night else "day", render_inner(topics, sort=sort, days=days, root=root,
+                                                         computed_ms=computed_ms, open_tags=open_tags, lazy=lazy))
+
+
+def render_inner(topics: Sequence, *, sort: str = "weak", days: int = 30, root: str = "GenAI",
+                 computed_ms: float | None = None, open_tags: set[str] | None = None,
+                 lazy: set[int] | None = None) -> str:
+    """The content of the root element: header, Study next, the tree, the footnote."""
     sort = sort if sort in ("weak", "name") else "weak"
-    cls = "night" if night else "day"
     if not topics:
-        body = (f"<p>No cards tagged <b>{esc(root)}</b> (or below) in this collection. Import the GenAI "
-                f"Interview Prep deck, or set <code>dashboard_root</code> in the add-on's config.</p>")
-        return f'<style>{CSS}</style><div id="genai-dash" class="{cls}"><h2>Topic mastery</h2>{body}</div>'
+        return (f"<h2>Topic mastery</h2><p>No cards tagged <b>{esc(root)}</b> (or below) in this collection. "
+                f"Import the GenAI Interview Prep deck, or set <code>dashboard_root</code> in the add-on's "
+                f"config.</p>")
     weak = weakest(topics)
     nxt = "".join(
         f'<li><button data-act="study" data-idx="{i}">Study</button> <b>{esc(topics[i].tag)}</b> '
@@ -244,15 +299,12 @@ def render(topics: Sequence, *, sort: str = "weak", night: bool = False, days: i
     src = "FSRS retrievability" if topics[0].r_source == "fsrs" else "interval-based recall estimate (FSRS off)"
     timing = f" · computed in {computed_ms:.0f} ms" if computed_ms is not None else ""
     return (
-        f"<style>{CSS}</style>"
-        f'<div id="genai-dash" class="{cls}" data-sort="{sort}">'
         f"<h2>Topic mastery — {esc(root)}</h2>"
         f'<div class="bar-top"><span class="legend">{legend}</span>'
         f'<button data-act="sort" data-arg="{other}">{sort_label}</button>'
         f'<button data-act="refresh">Refresh</button></div>'
         f'<div class="next"><b>Study next</b> (weak topics first, then topics not started)<ol>{nxt}</ol></div>'
-        f'{HEADER}<div class="tree">{render_tree(topics, sort, open_tags)}</div>'
+        f'{HEADER}<div class="tree" data-sort="{sort}">{render_tree(topics, sort, open_tags, lazy)}</div>'
         f'<div class="foot">Retention: Anki\'s true retention over the last {int(days)} days (reviews). '
         f"R: {esc(src)}. Mastery 0–100 = retention (shrunk towards 85% when there are few reviews) × coverage, "
-        f"% mature and coverage; the line is its 12-week trend{timing}.</div>"
-        f"</div><script>{JS}</script>")
+        f"% mature and coverage; the line is its 12-week trend{timing}.</div>")

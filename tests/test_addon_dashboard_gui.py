@@ -2,8 +2,9 @@
 
 Reuses the profile set-up and screenshot check of tests/test_addon_gui.py. A harness add-on imports
 the built package, creates review history through the scheduler, opens the dashboard from the
-Tools menu, reads the rendered tree from the webview and compares it with `stats.compute()`, clicks
-"Study" on a topic (JS click -> pycmd -> handler -> CollectionOp), checks the filtered deck, follows
+Tools menu, reads the rendered tree from the webview and compares it with `stats.compute()`, opens
+a closed node (its children arrive on demand), refreshes (the node stays open, the scroll position
+stays), clicks "Study" on a topic (JS click -> pycmd -> handler -> CollectionOp), checks the filtered deck, follows
 the overview link, photographs the dialog at 800×600 and quits. Any add-on exception fails the test.
 """
 from __future__ import annotations
@@ -77,20 +78,44 @@ def after_import():
              and "genai-dash" in c.dialog.last_html and "tree" in c.dialog.last_html, read_dom, "dashboard data")
 
 
+ROWS_JS = ("(function(sel){var rows=[].slice.call(document.querySelectorAll(sel));"
+           "return rows.map(function(r){return {idx: r.getAttribute('data-idx'), tag: r.getAttribute('data-tag'),"
+           "mastery: r.querySelector('.mastery').textContent, ret: r.querySelector('.ret').textContent,"
+           "cards: r.querySelector('.cards').textContent, weak: r.classList.contains('weak'),"
+           "bar: r.querySelectorAll('.bar .seg').length, svg: r.querySelectorAll('svg.spark polyline').length}});})")
+
+
+def dom_wait(js, then, what):
+    """Poll a JS condition in the dashboard page; call then(value) once it is truthy."""
+    from genai_interview_prep import dashboard
+    left = [WAIT_TRIES]
+    def got(value):
+        if value:
+            guard(then)(value)
+        elif left[0] <= 0:
+            fail(f"timed out waiting for {what}")
+        else:
+            left[0] -= 1
+            QTimer.singleShot(100, lambda: dashboard.controller.dialog.web.evalWithCallback(js, got))
+    dashboard.controller.dialog.web.evalWithCallback(js, got)
+
+
 @guard
 def read_dom():
     from genai_interview_prep import dashboard, stats
     c = dashboard.controller
     c.dialog.resize(800, 600)
     expected = stats.compute(aqt.mw.col, root="GenAI", days=30)
-    result["expected"] = [{"tag": t.tag, "mastery": round(t.mastery), "reviews": t.reviews, "cards": t.cards,
-                           "retention": t.retention, "due": t.due} for t in expected]
+    result["expected"] = [{"tag": t.tag, "parent": t.parent, "depth": t.depth, "mastery": round(t.mastery),
+                           "reviews": t.reviews, "cards": t.cards, "retention": t.retention, "due": t.due}
+                          for t in expected]
     result["menu_text"] = c.action.text()
-    js = ("(function(){var rows=[].slice.call(document.querySelectorAll('#genai-dash .tree .row'));"
-          "return {rows: rows.map(function(r){return {idx: r.getAttribute('data-idx'), tag: r.getAttribute('data-tag'),"
-          "mastery: r.querySelector('.mastery').textContent, ret: r.querySelector('.ret').textContent,"
-          "cards: r.querySelector('.cards').textContent, weak: r.classList.contains('weak'),"
-          "bar: r.querySelectorAll('.bar .seg').length, svg: r.querySelectorAll('svg.spark polyline').length}}),"
+    from genai_interview_prep import dashboard_html
+    result["weak_tags"] = [c.topics[i].tag for i in dashboard_html.weakest(c.topics)
+                           if dashboard_html.is_weak(c.topics[i])]
+    js = ("(function(){return {rows: " + ROWS_JS + "('#genai-dash .tree .row'),"
+          "lazy: [].map.call(document.querySelectorAll('#genai-dash details.node > .kids[data-lazy]'),"
+          " function(k){return k.parentNode.getAttribute('data-idx');}),"
           "next: document.querySelectorAll('#genai-dash .next li').length,"
           "width: document.documentElement.scrollWidth, client: document.documentElement.clientWidth};})()")
     c.dialog.web.evalWithCallback(js, guard(after_dom))
@@ -98,8 +123,47 @@ def read_dom():
 
 @guard
 def after_dom(dom):
+    from genai_interview_prep import dashboard
+    c = dashboard.controller
     result["dom"] = dom
-    QTimer.singleShot(1500, shoot)
+    # open a closed node: its children arrive on demand (expand:<i> -> render_children -> fill)
+    # the one holding the weakest topic, so the highlight is on screen too
+    lazy = [int(i) for i in dom["lazy"]]
+    weak_parent = "::".join(result["weak_tags"][0].split("::")[:2]) if result["weak_tags"] else None
+    idx = next((i for i in lazy if c.topics[i].tag == weak_parent), lazy[0])
+    result["expanded_tag"] = c.topics[idx].tag
+    c.dialog.web.eval(f"document.querySelector('details.node[data-idx=\"{idx}\"] > summary').click();")
+    sel = f"details.node[data-idx=\"{idx}\"] > .kids:not([data-lazy]) > * .row"
+    dom_wait(f"document.querySelectorAll('{sel}').length", lambda _n: read_children(idx, sel), "children")
+
+
+@guard
+def read_children(idx, sel):
+    from genai_interview_prep import dashboard
+    c = dashboard.controller
+    def got(rows):
+        result["children_rows"] = rows
+        # a refresh (as after a review) keeps the open node and the scroll position
+        c.dialog.web.eval("window.scrollTo(0, 120);")
+        c.refresh()
+        wait_for(lambda: not c.computing, lambda: QTimer.singleShot(800, check_after_refresh), "refresh")
+    c.dialog.web.evalWithCallback(ROWS_JS + f"('#genai-dash {sel}')", guard(got))
+    result["expanded_idx"] = idx
+
+
+@guard
+def check_after_refresh():
+    from genai_interview_prep import dashboard
+    c = dashboard.controller
+    idx = result["expanded_idx"]
+    js = (f"(function(){{var d=document.querySelector('details.node[data-idx=\"{idx}\"]');"
+          f"return {{open: !!(d && d.open), kids: d ? d.querySelectorAll(':scope > .kids .row').length : 0,"
+          f" scroll: window.scrollY}};}})()")
+    def got(state):
+        result["after_refresh"] = state
+        c.dialog.web.eval("window.scrollTo(0, 0);")
+        QTimer.singleShot(1200, shoot)
+    c.dialog.web.evalWithCallback(js, guard(got))
 
 
 @guard
@@ -107,8 +171,9 @@ def shoot():
     from genai_interview_prep import dashboard
     c = dashboard.controller
     result["png"] = c.dialog.grab().save(str(OUT / "addon-dashboard.png"))
-    # Study: a leaf topic with new cards, clicked in the page (JS click -> pycmd -> handler -> CollectionOp)
-    idx = next(i for i, t in enumerate(c.topics) if not t.children and t.new >= 3 and t.depth >= 2)
+    # Study: a topic rendered in the opened node, clicked in the page (JS click -> pycmd -> handler -> CollectionOp)
+    rows = [int(r["idx"]) for r in result["children_rows"]]
+    idx = next((i for i in rows if not c.topics[i].children and c.topics[i].new >= 3), rows[0])
     result["study_tag"] = c.topics[idx].tag
     stage("study")
     c.dialog.web.eval(f"document.querySelector('.tree button.study[data-idx=\"{idx}\"]').click();")
@@ -158,18 +223,30 @@ def done():
 def test_real_anki_dashboard(built_package, tmp_path):
     result, out = launch(built_package, tmp_path, HARNESS, "dash", 120)
 
-    # the tree holds exactly our topics, with the numbers stats.compute() gives
+    # the page holds the root and its children (closed nodes send theirs on demand), with the numbers
+    # stats.compute() gives
     expected = {e["tag"]: e for e in result["expected"]}
+    assert len(expected) >= 74
     rows = result["dom"]["rows"]
-    assert {r["tag"] for r in rows} == set(expected) and len(rows) == len(expected) >= 74
-    for r in rows:
+    assert {r["tag"] for r in rows} == {t for t, e in expected.items() if e["depth"] <= 1} and len(rows) == len(set(
+        r["tag"] for r in rows))
+    assert len(result["dom"]["lazy"]) >= 10
+    kids = result["children_rows"]
+    assert {r["tag"] for r in kids} == {t for t, e in expected.items() if e["parent"] == result["expanded_tag"]}
+    for r in rows + kids:
         e = expected[r["tag"]]
         assert int(r["mastery"]) == e["mastery"], r
         assert r["cards"] == str(e["cards"]), r
         assert f"({e['reviews']})" in r["ret"], r
         assert r["svg"] == 1 and r["bar"] >= 1
     assert sum(e["reviews"] for e in expected.values()) > 0
-    assert any(r["weak"] for r in rows) and result["dom"]["next"] == 5
+    # a refresh (as after every review) updates in place: the opened node stays open, the page does not jump
+    after = result["after_refresh"]
+    assert after["open"] and after["kids"] == len(kids) and after["scroll"] >= 100, after
+    shown = {r["tag"] for r in rows + kids}
+    assert set(result["weak_tags"]) & shown  # the opened node holds the weakest topic
+    assert {r["tag"] for r in rows + kids if r["weak"]} == set(result["weak_tags"]) & shown
+    assert result["dom"]["next"] == 5
     assert result["dom"]["width"] <= result["dom"]["client"] + 1, "horizontal scrolling at 800x600"
     # Study this topic: a filtered deck with cards, undoable
     s = result["study"]

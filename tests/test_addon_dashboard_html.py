@@ -43,9 +43,11 @@ def test_message_grammar_is_strict():
     assert dh.parse_message("genai-dash:browse:0") == ("browse", 0)
     assert dh.parse_message("genai-dash:sort:name") == ("sort", "name")
     assert dh.parse_message("genai-dash:refresh") == ("refresh", None)
+    assert dh.parse_message("genai-dash:expand:12") == ("expand", 12)
+    assert dh.parse_message("genai-dash:collapse:0") == ("collapse", 0)
     for bad in ("genai-dash:study:GenAI::X", "genai-dash:study:-1", "genai-dash:study:1;x", "genai-dash:sort:evil",
                 "genai-dash:study:1234567", "genai-prep:open:q1", "", None, 3, "genai-dash:study:1\n",
-                "genai-dash:study:" + "1" * 80):
+                "genai-dash:study:" + "1" * 80, "genai-dash:expand:x", "genai-dash:toggle:1"):
         assert dh.parse_message(bad) is None, bad
 
 
@@ -161,3 +163,50 @@ def test_study_deck_puts_due_weakest_cards_first(built_package, tmp_path, fsrs):
         assert col.decks.by_name(study_deck_name("GenAI::Transformers"))["id"] == DeckId(out.id)
     finally:
         col.close()
+
+
+def big_tree(a=20, b=15, c=16):
+    """root -> a areas -> b fields -> c leaves: 5,121 topics for the defaults."""
+    out = []
+    areas = []
+    for i in range(a):
+        area = f"GenAI::A{i}"
+        fields = []
+        for j in range(b):
+            field = f"{area}::F{j}"
+            leaves = [f"{field}::L{k}" for k in range(c)]
+            out += [topic(field, 40, 10, 5, children=leaves)] + [topic(x, 30 + k, 10, 5) for k, x in enumerate(leaves)]
+            fields.append(field)
+        out.append(topic(area, 40, 10, 5, children=fields))
+        areas.append(area)
+    out.append(topic("GenAI", 40, 10, 5, children=areas))
+    return sorted(out, key=lambda t: t.tag.lower())
+
+
+def test_closed_nodes_send_their_children_on_demand():
+    topics = big_tree()
+    index = {t.tag: i for i, t in enumerate(topics)}
+    lazy: set[int] = set()
+    page = dh.render(topics, lazy=lazy)
+    rows = re.findall(r'class="row[^"]*" data-idx="\d+" data-tag="([^"]+)"', page)
+    assert sorted(rows) == sorted(["GenAI"] + [f"GenAI::A{i}" for i in range(20)])  # root open, areas closed
+    assert lazy == {index[f"GenAI::A{i}"] for i in range(20)}
+    assert page.count('data-lazy="1"') == 20 and len(page) < 200_000  # 5,121 topics, a small page
+    # opening A3 renders its fields (closed again, lazy in turn), not the leaves below them
+    more: set[int] = set()
+    kids = dh.render_children(topics, index["GenAI::A3"], "weak", {"GenAI", "GenAI::A3"}, more)
+    assert sorted(re.findall(r'data-tag="([^"]+)"', kids)) == sorted(f"GenAI::A3::F{j}" for j in range(15))
+    assert more == {index[f"GenAI::A3::F{j}"] for j in range(15)}
+    # a node remembered as open is rendered with its children straight away
+    lazy2: set[int] = set()
+    again = dh.render(topics, open_tags={"GenAI", "GenAI::A3", "GenAI::A3::F2"}, lazy=lazy2)
+    assert 'data-tag="GenAI::A3::F2::L7"' in again and index["GenAI::A3::F2"] not in lazy2
+    assert f'data-idx="{index["GenAI::A3"]}" open' in again
+
+
+def test_page_updates_in_place():
+    inner = dh.render_inner(sample())
+    page = dh.page("night", inner)
+    assert page.count('id="genai-dash"') == 1 and inner in page and 'class="night"' in page
+    assert "genaiDash" in page and "update:" in page and "fill:" in page and "'toggle'" in page
+    assert "<script" not in inner  # innerHTML updates run no script; the page's script stays
