@@ -190,7 +190,7 @@ class DashboardController:
         if loading and not self.topics:
             return "<p>Computing topic statistics…</p>"
         if self.open_tags is None:
-            self.open_tags = {t.tag for t in self.topics if t.depth == 0}
+            self.open_tags = dashboard_html.default_open(self.topics)
         lazy: set[int] = set()
         inner = dashboard_html.render_inner(self.topics, sort=self.sort, days=days, root=root,
                                             computed_ms=self.compute_ms, open_tags=self.open_tags, lazy=lazy)

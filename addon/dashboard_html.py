@@ -153,10 +153,15 @@ def render_tree(topics: Sequence, sort: str = "weak", open_tags: set[str] | None
     `<div class="kids" data-lazy>` that the page asks for when it is opened (`expand:<i>`, filled
     with `render_children`), so a tag tree of thousands of topics stays a small page. The indexes
     of those placeholders are added to `lazy`."""
-    open_tags = open_tags if open_tags is not None else {t.tag for t in topics if t.depth == 0}
+    open_tags = open_tags if open_tags is not None else default_open(topics)
     tree = _TreeHtml(topics, sort, open_tags, lazy)
     roots = [i for i, t in enumerate(topics) if t.parent is None or t.parent not in tree.index]
     return "".join(tree.node(i) for i in _order(roots, topics, sort))
+
+
+def default_open(topics: Sequence) -> set[str]:
+    """Tags open on first display: the top level."""
+    return {t.tag for t in topics if t.depth == 0}
 
 
 def render_children(topics: Sequence, i: int, sort: str = "weak", open_tags: set[str] | None = None,

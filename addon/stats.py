@@ -312,7 +312,6 @@ def _compute(col, root: str, days: int, now: int | None) -> list[TopicStats]:
     revlog_sql = REVLOG_SQL.format(week=WEEK_MS, day=DAY_MS, mature=MATURE_IVL, P=PACK)
     revs = tree.roll_up(col.db.all(*_named(revlog_sql, rparams)), _NCOL)
 
-    zero = [0] * (2 * _NCOL)
     topics: dict[str, TopicStats] = {}
     for key, spelling in tree.spelling.items():
         parts = spelling.split("::")
@@ -320,8 +319,8 @@ def _compute(col, root: str, days: int, now: int | None) -> list[TopicStats]:
                                      parent="::".join(parts[:-1]) if len(parts) > 1 else None,
                                      r_source="fsrs" if fsrs else "interval")
         (t.cards, t.new, t.learning, t.young, t.mature, t.suspended, t.due, t.overdue, r_sum,
-         t.r_cards) = cards.get(key, zero[:10])
-        v = _unpack(revs[key]) if key in revs else zero
+         t.r_cards) = cards.get(key, [0] * 10)  # a topic first seen by the revlog statement (notes edited between)
+        v = _unpack(revs[key])  # the last roll-up knows every topic
         t.young_reviews, t.young_passed, t.mature_reviews, t.mature_passed = v[:4]
         t.reviews = t.young_reviews + t.mature_reviews
         t.passed = t.young_passed + t.mature_passed
