@@ -26,6 +26,7 @@ START_TIMEOUT = 30.0
 MEDIA_TIMEOUT = 60.0
 POLL = 0.05
 
+
 @dataclass
 class Server:
     endpoint: str  # "http://127.0.0.1:PORT/"
