@@ -156,7 +156,7 @@ def render_tree(topics: Sequence, sort: str = "weak", open_tags: set[str] | None
     open_tags = open_tags if open_tags is not None else default_open(topics)
     tree = _TreeHtml(topics, sort, open_tags, lazy)
     roots = [i for i, t in enumerate(topics) if t.parent is None or t.parent not in tree.index]
-    return "".join(tree.node(i) for i in _order(roots, topics, sort))
+    return tree.nodes(_order(roots, topics, sort))
 
 
 def default_open(topics: Sequence) -> set[str]:
@@ -172,27 +172,46 @@ def render_children(topics: Sequence, i: int, sort: str = "weak", open_tags: set
 
 
 class _TreeHtml:
+    """Renders subtrees without recursion (an explicit stack), so a tag nested 1,000 levels deep
+    and opened all the way down renders like a flat one."""
+
     def __init__(self, topics: Sequence, sort: str, open_tags: set[str], lazy: set[int] | None):
         self.topics, self.sort, self.open_tags, self.lazy = topics, sort, open_tags, lazy
         self.index = {t.tag: i for i, t in enumerate(topics)}
         self.weak = {i for i in weakest(topics) if is_weak(topics[i])}  # highlighted: struggling, not unstarted
 
-    def kids(self, i: int) -> str:
+    def child_idxs(self, i: int) -> list[int]:
         idxs = [self.index[c] for c in self.topics[i].children if c in self.index]
-        return "".join(self.node(k) for k in _order(idxs, self.topics, self.sort))
+        return _order(idxs, self.topics, self.sort)
 
-    def node(self, i: int) -> str:
-        t = self.topics[i]
-        row = _row(i, t, self.weak)
-        if not any(c in self.index for c in t.children):
-            return f'<div class="leaf">{row}</div>'
-        if t.tag in self.open_tags:
-            return (f'<details class="node" data-idx="{i}" open><summary>{row}</summary>'
-                    f'<div class="kids">{self.kids(i)}</div></details>')
-        if self.lazy is not None:
-            self.lazy.add(i)
-        return (f'<details class="node" data-idx="{i}"><summary>{row}</summary>'
-                f'<div class="kids" data-lazy="1"></div></details>')
+    def kids(self, i: int) -> str:
+        return self.nodes(self.child_idxs(i))
+
+    def nodes(self, idxs: list[int]) -> str:
+        """The nodes `idxs` (in that order) with their subtrees: open nodes hold their children,
+        closed ones an empty lazy placeholder."""
+        out: list[str] = []
+        stack: list[int | str] = list(reversed(idxs))  # topic indexes to render, or closing markup
+        while stack:
+            item = stack.pop()
+            if isinstance(item, str):
+                out.append(item)
+                continue
+            i, t = item, self.topics[item]
+            row = _row(i, t, self.weak)
+            kids = self.child_idxs(i)
+            if not kids:
+                out.append(f'<div class="leaf">{row}</div>')
+            elif t.tag in self.open_tags:
+                out.append(f'<details class="node" data-idx="{i}" open><summary>{row}</summary><div class="kids">')
+                stack.append("</div></details>")
+                stack.extend(reversed(kids))
+            else:
+                if self.lazy is not None:
+                    self.lazy.add(i)
+                out.append(f'<details class="node" data-idx="{i}"><summary>{row}</summary>'
+                           f'<div class="kids" data-lazy="1"></div></details>')
+        return "".join(out)
 
 
 CSS = """

@@ -4,6 +4,7 @@ night mode, the empty state, and the filtered-deck search of "Study this topic".
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
 import pytest
 from anki.collection import Collection
@@ -210,3 +211,62 @@ def test_page_updates_in_place():
     assert page.count('id="genai-dash"') == 1 and inner in page and 'class="night"' in page
     assert "genaiDash" in page and "update:" in page and "fill:" in page and "'toggle'" in page
     assert "<script" not in inner  # innerHTML updates run no script; the page's script stays
+
+
+class _Nesting(HTMLParser):
+    """The <details> nesting depth at which each row of a rendered tree sits."""
+
+    def __init__(self):
+        super().__init__()
+        self.depth, self.rows = 0, {}
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "details":
+            self.depth += 1
+        elif tag == "div" and dict(attrs).get("data-tag") is not None:
+            self.rows[dict(attrs)["data-tag"]] = self.depth
+
+    def handle_endtag(self, tag):
+        if tag == "details":
+            self.depth -= 1
+
+
+def test_a_thousand_level_tag_renders_opened_all_the_way_down(tmp_path):
+    """A real collection with a tag 1,000 levels deep: stats.compute() gives 1,000 topics; with every
+    node opened, the page and its in-place re-renders hold every row, nested as deep as its tag
+    (no RecursionError), and opening the deepest closed node sends its child."""
+    levels = 1000
+    chain = ["GenAI"] + [f"L{k}" for k in range(1, levels)]
+    deep = "::".join(chain)
+    col = Collection(str(tmp_path / "deep.anki2"))
+    try:
+        note = col.new_note(col.models.by_name("Basic"))
+        note["Front"], note["Back"] = "deep", "a"
+        note.tags = [deep, "GenAI::Other"]
+        col.add_note(note, col.decks.id("Default"))
+        assert deep in col.get_note(note.id).tags  # Anki keeps the tag whole
+        topics = stats.compute(col, root="GenAI", days=30)
+    finally:
+        col.close()
+    tags = ["::".join(chain[:k]) for k in range(1, levels + 1)]
+    assert {t.tag for t in topics} == set(tags) | {"GenAI::Other"}
+    by_tag = {t.tag: t for t in topics}
+    assert by_tag[deep].depth == levels - 1 and by_tag[deep].cards == 1
+
+    opened = set(tags)
+    for _ in range(2):  # first page, then a re-render (what a refresh sends)
+        lazy: set[int] = set()
+        inner = dh.render_inner(topics, open_tags=opened, lazy=lazy)
+        assert lazy == set()
+        nest = _Nesting()
+        nest.feed(inner)
+        assert nest.depth == 0  # every <details> closed again
+        assert nest.rows == {t.tag: t.depth + 1 if t.children else t.depth for t in topics}
+    # close the node above the deepest one: it becomes a lazy placeholder, opening it sends the leaf
+    parent = by_tag[deep].parent
+    lazy = set()
+    dh.render_inner(topics, open_tags=opened - {parent}, lazy=lazy)
+    idx = {t.tag: i for i, t in enumerate(topics)}
+    assert lazy == {idx[parent]}
+    kids = dh.render_children(topics, idx[parent], "weak", opened, set())
+    assert re.findall(r'data-tag="([^"]+)"', kids) == [dh.esc(deep)]
