@@ -189,23 +189,16 @@ def first_forbidden(data, place: str = "") -> tuple[str, str] | None:
     """(place, name) of the first refused command in JSON-like data: strings under keys ending
     in `_html` are HTML, every other string is plain text. Places read `.sources[0].answer_html`."""
     if isinstance(data, dict):
-        for key, value in data.items():
-            if isinstance(value, str):
-                names = find_forbidden(value) if str(key).endswith("_html") else find_forbidden_text(value)
-                if names:
-                    return f"{place}.{key}", names[0]
-            else:
-                hit = first_forbidden(value, f"{place}.{key}")
-                if hit:
-                    return hit
+        items = [(f"{place}.{key}", value, str(key).endswith("_html")) for key, value in data.items()]
     elif isinstance(data, list):
-        for i, value in enumerate(data):
-            if isinstance(value, str):
-                names = find_forbidden_text(value)
-                if names:
-                    return f"{place}[{i}]", names[0]
-            else:
-                hit = first_forbidden(value, f"{place}[{i}]")
-                if hit:
-                    return hit
+        items = [(f"{place}[{i}]", value, False) for i, value in enumerate(data)]
+    else:
+        return None
+    for where, value, is_html in items:
+        if isinstance(value, str):
+            names = find_forbidden(value) if is_html else find_forbidden_text(value)
+            if names:
+                return where, names[0]
+        elif hit := first_forbidden(value, where):
+            return hit
     return None
