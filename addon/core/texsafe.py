@@ -7,7 +7,7 @@ plain text until MathJax runs. So the builder refuses them in users' input and b
 builder and the add-on make them inert in everything they write or show.
 
 The scan works on the text as the browser (and MathJax) sees it: entities decoded, all
-text nodes joined (comments and `<wbr>` vanish, `<br>` becomes a newline), so splitting a
+text nodes joined (comments and `<wbr>` vanish, `<br>` is a newline), so splitting a
 command with tags, comments or `&#114;` does not hide it. Delimiters are not paired
 (MathJax's pairing across tags cannot be predicted reliably): when a fragment's text
 contains any math sign (`\(` `\)` `\[` `\]` `$` `\begin` `\end`) every control sequence in
@@ -31,9 +31,9 @@ NEUTRAL = "\u29f5"  # REVERSE SOLIDUS OPERATOR
 _TOKEN = re.compile(r"\\(?:([A-Za-z]+)|(.))", re.S)
 _ENV_NAME = re.compile(r"\s*\{([^{}]*)\}")
 _MATH_SIGN = re.compile(r"\\[()\[\]]|\$|\\(?:begin|end)(?![A-Za-z])")
-# MathJax's default skipHtmlTags: their content is never typeset.
-SKIP_TAGS = frozenset({"script", "noscript", "style", "textarea", "pre", "code", "annotation", "annotation-xml"})
-_RAW_TEXT_TAGS = frozenset({"script", "style"})  # html.parser hands their content over undecoded
+# Of MathJax's skipHtmlTags (never typeset) only those both sanitizers keep: the text of the
+# others (textarea, noscript, …) survives sanitizing as ordinary text, so it is scanned as such.
+SKIP_TAGS = frozenset({"pre", "code"})
 
 
 @dataclass(frozen=True)
@@ -96,28 +96,28 @@ class _Pieces(HTMLParser):
         self.pieces.append((kind, text, g, len(self.groups[g])))
         self.groups[g] += text
 
-    def handle_starttag(self, tag, attrs):
-        self.pieces.append(("markup", self.get_starttag_text() or "", 0, 0))
-        if tag == "br":
+    def _markup(self, tag: str, text: str) -> None:
+        self.pieces.append(("markup", text, 0, 0))
+        if tag == "br":  # MathJax reads <br> as a newline
             self.groups[1 if self._skipping else 0] += "\n"
-        elif tag in SKIP_TAGS and not any(k == "class" and v and "process" in v for k, v in attrs):
+
+    def handle_starttag(self, tag, attrs):
+        self._markup(tag, self.get_starttag_text() or "")
+        # MathJax typesets a skipped tag that has its processHtmlClass (`mathjax_process`)
+        if tag in SKIP_TAGS and not any(k == "class" and v and "process" in v for k, v in attrs):
             self._skipping.append(tag)
 
     def handle_startendtag(self, tag, attrs):
-        self.pieces.append(("markup", self.get_starttag_text() or "", 0, 0))
-        if tag == "br":
-            self.groups[1 if self._skipping else 0] += "\n"
+        self._markup(tag, self.get_starttag_text() or "")
 
     def handle_endtag(self, tag):
-        self.pieces.append(("markup", f"</{tag}>", 0, 0))
-        if tag == "br":
-            self.groups[1 if self._skipping else 0] += "\n"
-        elif tag in self._skipping:
+        self._markup(tag, f"</{tag}>")
+        if tag in self._skipping:
             del self._skipping[len(self._skipping) - 1 - self._skipping[::-1].index(tag):]
 
     def handle_data(self, data):
-        raw = bool(self._skipping) and self._skipping[-1] in _RAW_TEXT_TAGS
-        self._text(data, "raw" if raw else "text")
+        # script/style content comes undecoded and must be written back as it was
+        self._text(data, "raw" if getattr(self, "cdata_elem", None) else "text")
 
     # Comments, doctypes, processing instructions and CDATA vanish: MathJax joins the text around them.
 
