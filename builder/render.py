@@ -5,7 +5,9 @@ One renderer for every document so all cards look alike:
 - `$…$` / `$$…$$` become `\\(…\\)` / `\\[…\\]` (Anki's MathJax never reads `$`),
 - headings are demoted to <h4>–<h6>: an answer sits under the card's question,
 - the result passes an allow-list sanitizer (nh3): no scripts, event handlers,
-  iframes, styles or non-http(s) links, whatever the input contained.
+  iframes, styles or non-http(s) links, whatever the input contained;
+- math passes the TeX allow-list (`addon.core.texsafe`): a refused command such as
+  `\\href` or `\\style` is made inert, so MathJax cannot turn it into links or CSS.
 """
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ import re
 import nh3
 from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+from addon.core import texsafe
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "ul", "ol", "li", "strong", "em", "b", "i", "u", "s", "del",
@@ -92,7 +96,7 @@ def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
 
 def sanitize(fragment: str) -> str:
     """Allow-list sanitize an HTML fragment (used for every field, including user input)."""
-    return nh3.clean(
+    return texsafe.neutralize(nh3.clean(
         fragment,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
@@ -100,7 +104,7 @@ def sanitize(fragment: str) -> str:
         link_rel="noopener noreferrer",
         attribute_filter=_attribute_filter,
         strip_comments=True,
-    ).strip()
+    ).strip())
 
 
 def markdown_to_html(markdown: str) -> str:
@@ -113,6 +117,7 @@ _INLINE_MATH = re.compile(r"(?<![\\$])\$(?!\$)(.+?)(?<![\\$])\$(?!\$)")
 
 def text_to_html(text: str) -> str:
     """Escape plain text (a question) for HTML, turning `$…$` math into `\\(…\\)`."""
+    text = texsafe.neutralize_text(text)
     out, pos = [], 0
     for m in _INLINE_MATH.finditer(text):
         out.append(html.escape(text[pos:m.start()], quote=False))

@@ -15,6 +15,8 @@ from pathlib import Path
 import yaml
 from jsonschema import Draft202012Validator
 
+from addon.core import texsafe
+
 from .errors import InputError
 from .render import sanitize, text_to_html
 
@@ -145,6 +147,10 @@ def load_question_set(path: Path) -> dict:
             problem = check_math(value)
             if problem:
                 raise InputError(file, place, f"unbalanced math delimiters: {problem}")
+        hit = texsafe.first_forbidden(q)  # \href, \style, … would reach MathJax as live links and CSS
+        if hit:
+            raise InputError(file, where + hit[0], f"TeX command '{hit[1]}' is not allowed in cards "
+                             "(allowed: addon/core/tex_allowlist.json)")
     return clean_question_set(data)
 
 

@@ -15,6 +15,8 @@ from pathlib import Path
 import genanki
 from bs4 import BeautifulSoup
 
+from addon.core import texsafe
+
 from ..render import sanitize
 from . import models
 
@@ -157,7 +159,11 @@ def _norm(fragment: str) -> str:
 
 
 class _Note(genanki.Note):
-    """A note whose GUID is given (never derived from field text)."""
+    """A note whose GUID is given (never derived from field text). Every field passes the TeX
+    allow-list last, so no field, however assembled, carries a command MathJax would run."""
+
+    def __init__(self, *, fields: list[str], **kwargs):
+        super().__init__(fields=[texsafe.neutralize(f) for f in fields], **kwargs)
 
 
 def qa_note(ctx: Context, q: dict) -> genanki.Note:
