@@ -2,9 +2,10 @@
 
     python -m addon.report --collection PATH [--json] [--root TAG] [--days N]
 
-Prints a table of every topic under the root tag (default GenAI): card buckets, % mature, true
-retention with its review count, retrievability (FSRS or the interval-based estimate), due and
-overdue, mastery 0–100 and its 12-week trend. `--json` prints
+Prints a table of every topic under the root tag (default GenAI; matched like Anki's `tag:` search,
+Unicode case-insensitive): card buckets (new, learning, young, mature, suspended, buried; exclusive,
+they add up to the cards), % mature, true retention with its review count, retrievability (FSRS or
+the interval-based estimate), due and overdue, mastery 0–100 and its 12-week trend. `--json` prints
 `{"root", "days", "fsrs", "topics": [{"tag", "cards", "new", ..., "retention", "mastery", ...}]}`
 with `retention` a fraction or null.
 
@@ -74,8 +75,8 @@ def open_collection(path: Path):
                           f"{str(exc).splitlines()[0][:120] if str(exc) else 'no details'})") from None
 
 
-FIELDS = ("tag", "name", "depth", "parent", "cards", "new", "learning", "young", "mature", "suspended", "due",
-          "overdue", "reviews", "passed", "retention", "young_reviews", "mature_reviews", "retrievability",
+FIELDS = ("tag", "name", "depth", "parent", "cards", "new", "learning", "young", "mature", "suspended", "buried",
+          "due", "overdue", "reviews", "passed", "retention", "young_reviews", "mature_reviews", "retrievability",
           "knowledge", "r_source", "mature_pct", "coverage", "mastery", "trend", "trend_mature", "trend_seen",
           "children")
 
@@ -98,7 +99,7 @@ def _safe_text(s: str) -> str:
 
 def format_table(topics, days: int) -> str:
     head = (f"{'topic':<44} {'cards':>5} {'new':>5} {'lrn':>4} {'young':>5} {'mat':>5} {'susp':>4} "
-            f"{'due':>4} {'%mat':>5} {'retention':>12} {'R':>5} {'mastery':>7}  trend(12w)")
+            f"{'bur':>4} {'due':>4} {'%mat':>5} {'retention':>12} {'R':>5} {'mastery':>7}  trend(12w)")
     lines = [head, "-" * len(head)]
     for t in topics:
         label = _safe_text("  " * t.depth + t.name)
@@ -107,8 +108,8 @@ def format_table(topics, days: int) -> str:
         ret = f"{t.retention * 100:.0f}% ({t.reviews})" if t.retention is not None else "– (0)"
         r = f"{t.retrievability * 100:.0f}%" if t.retrievability is not None else "–"
         lines.append(f"{label:<44} {t.cards:>5} {t.new:>5} {t.learning:>4} {t.young:>5} {t.mature:>5} "
-                     f"{t.suspended:>4} {t.due:>4} {t.mature_pct:>5.1f} {ret:>12} {r:>5} {t.mastery:>7.1f}  "
-                     f"{sparkline(t.trend)}")
+                     f"{t.suspended:>4} {t.buried:>4} {t.due:>4} {t.mature_pct:>5.1f} {ret:>12} {r:>5} "
+                     f"{t.mastery:>7.1f}  {sparkline(t.trend)}")
     lines.append(f"retention: Anki's true retention over the last {days} days (reviews in brackets); "
                  f"R: {'FSRS retrievability' if topics and topics[0].r_source == 'fsrs' else 'interval-based estimate'}")
     return "\n".join(lines)
