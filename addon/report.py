@@ -130,9 +130,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     path = Path(args.collection).expanduser()
     try:
-        signal.signal(signal.SIGTERM, _terminate)  # `finally` still removes the private copy
+        previous = signal.signal(signal.SIGTERM, _terminate)  # `finally` still removes the private copy
     except (ValueError, OSError):  # not the main thread
-        pass
+        previous = None
     try:
         topics, fsrs = _read(path, root, args.days)
     except (ReportError, SnapshotError) as exc:
@@ -144,10 +144,13 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - never a traceback
         print(f"error: {show(path)}: {type(exc).__name__}: {_detail(exc)}", file=sys.stderr)
         return EXIT_ERROR
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     if args.json:
         text = json.dumps(to_json(topics, root, args.days, fsrs), ensure_ascii=False, indent=1)
     elif not topics:
-        text = f"no cards tagged {root} or below"
+        text = f"no cards tagged {show(root)} or below"
     else:
         text = format_table(topics, args.days)
     try:

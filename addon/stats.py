@@ -32,8 +32,8 @@ Definitions (checked against Anki 26.x searches; see tests/test_addon_stats.py):
   not move its mature / seen counts). Retention keeps every review (Anki's true retention of the
   topic's search).
 - the root tag is matched as Anki's `tag:` search matches it (rslib search/sqlwriter.rs: the SQL
-  `regexp` `(?i).* root(::| ).*` on Anki's own connection, Unicode case-insensitive), so
-  `genai::ünïcode` finds `GenAI::Ünïcode`.
+  `regexp` `(?i).* root(::| ).*` on Anki's own connection, Unicode case-insensitive; here once per
+  tag string, after a LIKE pre-filter), so `genai::ünïcode` finds `GenAI::Ünïcode`.
 - due = `is:due` (review / day-learning queue with due <= today, learning queue with due <= now +
   learn-ahead limit); overdue = review / day-learning queue with due < today, or learning queue
   with due before the start of today.
@@ -151,6 +151,21 @@ def _re_escape(s: str) -> str:
     return "".join("\\" + ch if ch in _RE_META else ch for ch in s)
 
 
+def like_superset(root: str) -> str:
+    """A cheap SQL LIKE pre-filter that lets through every tag string `tag_regex` can match: LIKE folds
+    ASCII case only, so `_` (one character) stands for each non-ASCII character and for k / s (whose
+    case variants include the Kelvin sign and long s); the regexp then runs once per tag string."""
+    out = []
+    for ch in root:
+        if ch in "%_\\":
+            out.append("\\" + ch)
+        elif not ch.isascii() or ch in "kKsS":
+            out.append("_")
+        else:
+            out.append(ch)
+    return "% " + "".join(out) + "%"
+
+
 def tag_regex(root: str) -> str:
     """The pattern Anki's `tag:<root>` search hands to SQL `regexp` (a literal root, no wildcards):
     Rust regex, `(?i)` = Unicode simple case folding; `notes.tags` is space-padded."""
@@ -173,8 +188,8 @@ select n.tags,
   sum({r}),
   count({r})
 from cards c join notes n on n.id = c.nid
-where n.tags regexp :tag_re
-group by n.tags
+where n.tags like :like escape '\\'
+group by n.tags having n.tags regexp :tag_re
 """
 
 R_FSRS = ("extract_fsrs_retrievability(c.data, case when c.odue != 0 then c.odue else c.due end, c.ivl, "
@@ -218,8 +233,8 @@ x as (
 )
 select n.tags, """ + ", ".join(_COLS) + """
 from x join cards c on c.id = x.cid join notes n on n.id = c.nid
-where n.tags regexp :tag_re
-group by n.tags
+where n.tags like :like escape '\\'
+group by n.tags having n.tags regexp :tag_re
 """
 
 
@@ -352,20 +367,20 @@ def _compute(col, root: str, days: int, now: int | None) -> list[TopicStats]:
         learn_ahead = int(learn_ahead)
     except (TypeError, ValueError):
         learn_ahead = 1200
-    tag_re = tag_regex(root)
+    tag_re, like = tag_regex(root), like_superset(root)
     fsrs = _fsrs_enabled(col)
     tree = _Tree(root)
 
     card_sql = CARD_SQL.format(mature=MATURE_IVL, r=R_FSRS if fsrs else R_INTERVAL)
     params = dict(today=today, next_day_at=next_day_at, now=now_s, learn_cutoff=now_s + learn_ahead,
-                  day_start=day_start, tag_re=tag_re)
+                  day_start=day_start, tag_re=tag_re, like=like)
     cards = tree.roll_up(col.db.all(*_named(card_sql, params)), 13)
 
     next_ms = next_day_at * 1000
     win_start = next_ms - days * DAY_MS
     start = min(win_start, next_ms - NW * WEEK_MS)
     day0_ms = next_ms - (today + 1 + 36500) * DAY_MS  # any day boundary far in the past keeps divisions >= 0
-    rparams = dict(start=start, next_ms=next_ms, win_start=win_start, tag_re=tag_re, day0_ms=day0_ms)
+    rparams = dict(start=start, next_ms=next_ms, win_start=win_start, tag_re=tag_re, like=like, day0_ms=day0_ms)
     revlog_sql = REVLOG_SQL.format(week=WEEK_MS, day=DAY_MS, mature=MATURE_IVL, P=PACK)
     revs = tree.roll_up(col.db.all(*_named(revlog_sql, rparams)), _NCOL)
 
