@@ -24,9 +24,9 @@ Definitions (checked against Anki 26.x searches; see tests/test_addon_stats.py):
   (`is:new -is:suspended -is:buried`), learning = type 1 or 3 (`is:learn ...`; Anki's graph shows
   relearning separately), young / mature = type 2 with ivl < 21 / >= 21
   (`is:review -is:learn prop:ivl<21 ...`). new + learning + young + mature + suspended + buried = cards.
-- mastery is about the cards being studied: suspended cards are left out of it (neither for nor
-  against: suspending a card one does not want must not lower a topic, nor hide a gap), buried
-  cards (hidden until tomorrow) count by their type. So its inputs are active = cards - suspended,
+- mastery is about the cards being studied: suspended cards are left out of it (neither a gap nor
+  knowledge: a card one chose not to study should not keep a topic from "known" forever), buried
+  cards (hidden until tomorrow) count by their type, so burying does not move mastery for a day. So its inputs are active = cards - suspended,
   seen = active cards not new, mature = active mature cards; % mature and coverage are shares of
   the active cards, and the trend replays the same population (reviews of cards suspended now do
   not move its mature / seen counts). Retention keeps every review (Anki's true retention of the
