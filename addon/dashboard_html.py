@@ -51,20 +51,20 @@ def weakest(topics: Sequence) -> list[int]:
     untouched ones (which all score 0)."""
     def rank(i: int) -> tuple:
         t = topics[i]
-        group = 0 if is_weak(t) else (1 if t.cards == t.new else 2)
+        group = 0 if is_weak(t) else (1 if not t.seen else 2)
         return (group, t.mastery, -t.due, -t.cards if group == 1 else 0, t.tag.lower())
     cands = [i for i, t in enumerate(topics) if t.depth > 0 and t.cards > 0 and not t.children]
     return sorted(cands, key=rank)[:WEAKEST_N]
 
 
 def is_weak(t) -> bool:
-    """Started (some cards seen) and mastery below WEAK_BELOW."""
-    return t.cards > t.new and t.mastery < WEAK_BELOW
+    """Started (some studied card seen) and mastery below WEAK_BELOW."""
+    return t.seen > 0 and t.mastery < WEAK_BELOW
 
 
 def next_reason(t) -> str:
     """Why a topic is in the Study-next list, in a few words."""
-    if t.cards == t.new:
+    if not t.seen:
         return f"not started, {t.new} new"
     ret = f"retention {t.retention * 100:.0f}% of {t.reviews}" if t.reviews else "no recent reviews"
     return f"mastery {t.mastery:.0f} · {ret} · {t.due} due · {t.new} new"
@@ -87,11 +87,11 @@ def sparkline(values: Sequence[float], width: int = 96, height: int = 24) -> str
 
 
 BUCKETS = (("new", "New"), ("learning", "Learning"), ("young", "Young"), ("mature", "Mature"),
-           ("suspended", "Suspended"))
+           ("suspended", "Suspended"), ("buried", "Buried"))  # exclusive, as Anki's card-counts graph
 
 
 def stacked_bar(t) -> str:
-    total = t.cards + t.suspended  # suspended cards are also in their type bucket; the bar shows both
+    total = t.cards  # the buckets add up to the topic's cards
     if total <= 0:
         return '<div class="bar empty"></div>'
     parts = []
@@ -111,7 +111,7 @@ def _summary(t, r: str) -> str:
     """Tooltip of a topic's name: every figure, also those hidden in a narrow window."""
     late = f" · {t.overdue} late" if t.overdue else ""
     return (f"{t.tag}\n{t.cards} cards: {t.new} new · {t.learning} learning · {t.young} young · "
-            f"{t.mature} mature · {t.suspended} suspended\nrecall {r} · {t.due} due{late} · "
+            f"{t.mature} mature · {t.suspended} suspended · {t.buried} buried\nrecall {r} · {t.due} due{late} · "
             f"mastery {t.mastery:.0f}")
 
 
@@ -247,6 +247,7 @@ CSS = """
 #genai-dash .seg.young, #genai-dash .legend .young { background: #74c476; }
 #genai-dash .seg.mature, #genai-dash .legend .mature { background: #238b45; }
 #genai-dash .seg.suspended, #genai-dash .legend .suspended { background: #bdbd22; }
+#genai-dash .seg.buried, #genai-dash .legend .buried { background: #969696; }
 #genai-dash .item.node { cursor: pointer; }
 #genai-dash .item.node .name::before { content: "▸ "; }
 #genai-dash .item.node.open .name::before { content: "▾ "; }
@@ -360,4 +361,4 @@ def render_inner(topics: Sequence, *, sort: str = "weak", days: int = 30, root: 
         f'{HEADER}<div class="tree" role="tree" data-sort="{sort}">{render_tree(topics, sort, open_tags, lazy)}</div>'
         f'<div class="foot">Retention: Anki\'s true retention over the last {int(days)} days (reviews). '
         f"R: {esc(src)}. Mastery 0–100 = retention (shrunk towards 85% when there are few reviews) × coverage, "
-        f"% mature and coverage; the line is its 12-week trend{timing}.</div>")
+        f"% mature and coverage of the cards not suspended; the line is its 12-week trend{timing}.</div>")
