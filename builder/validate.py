@@ -16,6 +16,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from .errors import InputError
+from .published import check_retired
 from .render import sanitize, text_to_html
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "decks" / "schema.json"
@@ -145,6 +146,7 @@ def load_question_set(path: Path) -> dict:
             problem = check_math(value)
             if problem:
                 raise InputError(file, place, f"unbalanced math delimiters: {problem}")
+    check_retired(data, file)
     return clean_question_set(data)
 
 

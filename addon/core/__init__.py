@@ -1,0 +1,1 @@
+"""Plain rules shared by the builder and the add-on (stdlib only, no Qt, no anki import)."""
