@@ -24,7 +24,9 @@ def test_build_writes_the_addon(built_package):
     for required in ("manifest.json", "__init__.py", "config.json", "config.md", "links.py", "hooks.py",
                      "panel.py", "panel_html.py", "preview.py", "sanitize.py", "config.py"):
         assert required in names, required
-    assert not any("/" in n for n in names if n.endswith(".py")), "files must sit at the root, no top folder"
+    folders = {n.split("/")[0] for n in names if "/" in n and n.endswith(".py")}
+    # no top folder: .py files sit at the root or in subpackages of the add-on (addon/core/)
+    assert all(f"{d}/__init__.py" in names and (ROOT / "addon" / d).is_dir() for d in folders), folders
     assert not any("__pycache__" in n or n.endswith((".pyc", ".pyo")) or n == "meta.json" for n in names)
     assert names[0] == "manifest.json" and names[1:] == sorted(names[1:])
     assert manifest["package"] == "genai_interview_prep" and manifest["name"]
