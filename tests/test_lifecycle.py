@@ -301,3 +301,46 @@ def test_builder_and_add_on_share_the_deck_rule():
     assert deck == rule.deck_for(["GenAI::Ethics_Safety::Bias"], ctx.topic_name) == "GenAI Interview Prep::Ethics, bias & safety"
     assert rule.deck_tag(deck) == "deck::Ethics_bias_safety"
     assert rule.deck_for(["GenAI::New_Topic::X"]) == "GenAI Interview Prep::New Topic"
+
+
+def test_committed_record_retires_every_kind_on_every_card(built_package, tmp_path):
+    """Retire one note of each kind through the record (as normalize would) and import the stubs
+    over the full deck: every card the learner had shows the retired line, none is added or lost."""
+    import genanki
+    from builder.anki import package, retired
+
+    dist, _, _ = built_package
+    col = Collection(str(tmp_path / "col.anki2"))
+    import_into(col, dist / PKG)
+    record = published.load(ROOT / "decks/published.json")
+    live = [k for k, v in record["notes"].items() if "retired" not in v]
+    pick = {}
+    for k in live:  # the note with the most cards of each kind
+        kind = k.split(":", 1)[0]
+        if record["notes"][k].get("cards", 1) >= record["notes"].get(pick.get(kind, ""), {}).get("cards", 1):
+            pick[kind] = k
+    assert set(pick) == set(published.KINDS)
+    emitted = {k: record["notes"][k] for k in live if k not in pick.values()}
+    qid = pick["qa"].split(":", 1)[1]
+    old = {qid: {"question": "The old wording?"}}
+    new, _ = published.update(record, emitted, notes.GUID_NS, old, {}, set(), 1_900_000_000)
+    entries = published.retired_entries(new)
+    assert {f"{e['kind']}:{e['id']}" for e in entries} >= set(pick.values())
+    ctx = notes.Context(questions={}, documents={}, topic_names={})
+    deck = genanki.Deck(package.deck_id(notes.ROOT_DECK), notes.ROOT_DECK)
+    for e in entries:
+        deck.add_note(retired.stub(e, ctx, {}, 1_800_000_000))
+    package._write_apkg(tmp_path / "stubs.apkg", [deck], [], 1_800_000_000)
+    cards_before = col.card_count()
+    result = import_into(col, tmp_path / "stubs.apkg")
+    assert len(result.log.updated) == len(entries) and col.card_count() == cards_before
+    for k in pick.values():
+        guid = notes.guid(*k.split(":", 1))
+        note = col.get_note(col.db.scalar("select id from notes where guid = ?", guid))
+        assert note.tags == ["kind::" + ("image" if k.startswith(("io", "figure")) else k.split(":")[0]), "retired"]
+        assert len(note.cards()) == record["notes"][k].get("cards", 1)
+        for card in note.cards():
+            assert "was retired from the deck on 2030-03-17" in card.question(), (k, card.ord)
+    assert "The old wording?" in col.get_note(col.db.scalar("select id from notes where guid = ?",
+                                                            notes.guid("qa", qid)))["Question"]
+    col.close()
