@@ -344,3 +344,43 @@ def test_committed_record_retires_every_kind_on_every_card(built_package, tmp_pa
     assert "The old wording?" in col.get_note(col.db.scalar("select id from notes where guid = ?",
                                                             notes.guid("qa", qid)))["Question"]
     col.close()
+
+
+def test_normalize_retires_a_merged_question_and_the_build_ships_its_stubs(decks_copy, built_package, tmp_path):
+    """The committed path: curation merges two questions -> normalize marks the vanished id (and its
+    clozes) retired in published.json with its successor -> the build carries their stubs."""
+    import yaml
+
+    _, _, cache = built_package
+    qset = json.loads((decks_copy / "questions.json").read_text(encoding="utf-8"))
+    record = published.load(decks_copy / "published.json")
+    singles = [q for q in qset["questions"] if len(q["sources"]) == 1]
+    with_clozes = [q for q in singles if any(k.startswith(f"cloze:{q['id']}-cz-") for k in record["notes"])]
+    gone = with_clozes[-1]
+    keep = next(q for q in singles if q["id"] < gone["id"] and q["sources"][0]["document"] != gone["sources"][0]["document"])
+    cur_path = decks_copy / "curation.yaml"
+    cur = yaml.safe_load(cur_path.read_text(encoding="utf-8"))
+    cur["merge"].append([f"{q['sources'][0]['document'][:3]}: {q['sources'][0]['question']}" for q in (keep, gone)])
+    cur_path.write_text(yaml.safe_dump(cur, allow_unicode=True), encoding="utf-8")
+    proc = subprocess.run([sys.executable, str(ROOT / "build.py"), "--decks", str(decks_copy), "normalize",
+                           "--cache-dir", str(cache)], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    after = published.load(decks_copy / "published.json")
+    entry = after["notes"][f"qa:{gone['id']}"]
+    assert entry["replaced_by"] == keep["id"] and entry["question"] == gone["question"] and entry["retired"] > 0
+    gone_clozes = [k for k in record["notes"] if k.startswith(f"cloze:{gone['id']}-cz-")]
+    assert gone_clozes and all("retired" in after["notes"][k] for k in gone_clozes)
+    newly = {k for k, v in after["notes"].items() if "retired" in v} - {k for k, v in record["notes"].items() if "retired" in v}
+    assert {f"qa:{gone['id']}", *gone_clozes} <= newly
+    assert not {k for k in record["notes"] if k not in after["notes"]}  # nothing is ever forgotten
+
+    out = tmp_path / "dist"
+    proc = subprocess.run([sys.executable, str(ROOT / "build.py"), "--decks", str(decks_copy), "build", "--output-dir",
+                           str(out), "--cache-dir", str(cache)], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    stubs = {guid: ncards for guid, _, _, tags, ncards in _apkg_notes(out / PKG) if " retired " in tags}
+    expected = {notes.guid(*k.split(":", 1)) for k, v in after["notes"].items() if "retired" in v}
+    assert set(stubs) == expected and not any(stubs.values())
+    exported = json.loads((out / "questions.json").read_text(encoding="utf-8"))
+    assert {e["id"] for e in exported["retired"]} == {k.split(":", 1)[1] for k, v in after["notes"].items()
+                                                      if "retired" in v}
