@@ -205,19 +205,16 @@ def test_add_on_moves_misplaced_cards_undoably(scenario):
     assert {cid: col.get_card(cid).did for cid in col.find_cards("")} == before
 
 
-def test_cards_the_learner_filed_elsewhere_are_left_alone(scenario, tmp_path):
+def test_cards_the_learner_filed_elsewhere_are_left_alone(scenario):
     col = scenario["col"]
     moves = lifecycle.misplaced_cards(col)
-    cid = next(c for cids in moves.by_deck.values() for c in cids)
-    mine = col.decks.id("My own deck")
-    target = next(t for t, cids in moves.by_deck.items() if cid in cids)
-    sub = col.decks.id(target + "::Hard ones")
-    col.set_deck([cid], mine)
-    assert cid not in {c for cids in lifecycle.misplaced_cards(col).by_deck.values() for c in cids}
-    col.set_deck([cid], sub)
-    assert cid not in {c for cids in lifecycle.misplaced_cards(col).by_deck.values() for c in cids}
-    col.undo()
-    col.undo()
+    target, cids = next(iter(sorted(moves.by_deck.items())))
+    cid, home = cids[0], col.get_card(cids[0]).did
+    for own in ("My own deck", target + "::Hard ones"):  # outside the package's tree; under its topic deck
+        col.set_deck([cid], col.decks.id(own))
+        assert cid not in {c for v in lifecycle.misplaced_cards(col).by_deck.values() for c in v}, own
+    col.set_deck([cid], home)
+    assert cid in lifecycle.misplaced_cards(col).by_deck[target]
 
 
 # --- the committed deck's record ----------------------------------------------------------------

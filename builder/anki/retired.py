@@ -97,6 +97,5 @@ def finish(build, ctx: notes.Context, qset: dict) -> None:
         n.note.tags = sorted({*n.note.tags, deck_rule.deck_tag(n.deck)})
     entries = normalized_retired(qset.get("retired"))
     by_id = {e["id"]: e for e in entries if e["kind"] == "qa"}
-    docs = frozenset(d for n in build.notes for d in n.documents)
-    for e in entries:
-        build.notes.append(package.BuiltNote("retired", stub(e, ctx, by_id, build.timestamp), notes.ROOT_DECK, docs))
+    for e in entries:  # package.select() puts them into every split package
+        build.notes.append(package.BuiltNote("retired", stub(e, ctx, by_id, build.timestamp), notes.ROOT_DECK))
