@@ -72,8 +72,10 @@ def cmd_normalize(args) -> int:
             print(f"# {score:5.1f} {a} / {b}\n  - [{ref(a)}, {ref(b)}]")
         print(f"{len(pairs)} look-alike pairs to decide (merge or distinct in {paths.curation})", file=sys.stderr)
         return 0
+    published_text = _published(result, paths, Path(args.cache_dir))
+    text = qs.dumps(result.qset)  # a revived note may have moved the revision on
     if args.check:
-        stale = [p.name for p, t in ((paths.questions, text), (paths.ids, ids_text))
+        stale = [p.name for p, t in ((paths.questions, text), (paths.ids, ids_text), (paths.root / "published.json", published_text))
                  if not p.exists() or p.read_text(encoding="utf-8") != t]
         if stale:
             print(f"error: {', '.join(stale)} in {paths.root} is stale; run: python3 build.py normalize", file=sys.stderr)
@@ -82,10 +84,41 @@ def cmd_normalize(args) -> int:
         return 0
     qs.write_atomic(paths.ids, ids_text)
     qs.write_atomic(paths.questions, text)
+    qs.write_atomic(paths.root / "published.json", published_text)
     for doc, n in result.summary["per_document"].items():
         print(f"  {doc}: {n} questions")
     _summary(result.summary, started, f"; wrote {paths.questions}")
     return 0
+
+
+def _published(result, paths, cache_dir: Path) -> str:
+    """decks/published.json after this normalize: build the notes once to see what ships (and what left).
+
+    A note that comes back after being retired needs a newer timestamp than its stub, so the set's
+    revision moves forward then."""
+    import tempfile
+    import warnings
+
+    from . import published
+    from . import questionset as qs
+    from .anki import notes, package
+    from .topics import load_taxonomy
+
+    record_path = paths.root / "published.json"
+    record = published.load(record_path)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="genai-media-") as media, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", module="genanki")
+        build = package.collect(result.qset, paths.root, Path(media), cache_dir, load_taxonomy(paths.topics))
+    now_emitted = published.emitted(build.notes, notes.guid)
+    old = qs.load_questions(paths.questions)["questions"] if paths.questions.exists() else []
+    new, revived = published.update(
+        record, now_emitted, notes.GUID_NS, {q["id"]: q for q in old}, result.registry.anchors,
+        {q["id"] for q in result.qset["questions"]}, int(time.time()))
+    if revived:
+        rev = result.qset["revision"]
+        rev["timestamp"] = max(rev["timestamp"], int(time.time()))
+    return published.dumps(new)
 
 
 def _load_set(args) -> dict:
@@ -94,8 +127,12 @@ def _load_set(args) -> dict:
 
     if getattr(args, "input", None):
         return validate.load_question_set(Path(args.input))
-    return validate.load_question_set(Path(args.decks) / "questions.json") if args.strict else \
+    from . import published
+
+    qset = validate.load_question_set(Path(args.decks) / "questions.json") if args.strict else \
         qs.load_questions(Path(args.decks) / "questions.json")
+    # the committed set's retired notes come from its record of everything ever published
+    return {**qset, "retired": published.retired_entries(published.load(Path(args.decks) / "published.json"))}
 
 
 def cmd_export(args) -> int:
@@ -165,6 +202,7 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command")
     n = sub.add_parser("normalize", help="parse the five documents into decks/questions.json (deterministic)")
     n.add_argument("--check", action="store_true", help="only check that the committed set is up to date (exit 1 if stale)")
+    n.add_argument("--cache-dir", default=str(ROOT / ".cache" / "figures"), help="rendered-figure cache (default: .cache/figures)")
     n.add_argument("--review", action="store_true", help="list question pairs that may be duplicates and are not yet reviewed in curation.yaml")
     n.set_defaults(func=cmd_normalize)
     e = sub.add_parser("export", help="write the question set in the published schema (decks/schema.json)")

@@ -18,6 +18,7 @@ from jsonschema import Draft202012Validator
 from addon.core import texsafe
 
 from .errors import InputError
+from .published import check_retired
 from .render import sanitize, text_to_html
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "decks" / "schema.json"
@@ -151,6 +152,7 @@ def load_question_set(path: Path) -> dict:
         if hit:
             raise InputError(file, where + hit[0], f"TeX command '{hit[1]}' is not allowed in cards "
                              "(allowed: addon/core/tex_allowlist.json)")
+    check_retired(data, file)
     return clean_question_set(data)
 
 

@@ -15,12 +15,13 @@ from pathlib import Path
 import genanki
 from bs4 import BeautifulSoup
 
+from addon.core import decks as deck_rule
 from addon.core import texsafe
 
 from ..render import sanitize
 from . import models
 
-ROOT_DECK = "GenAI Interview Prep"
+ROOT_DECK = deck_rule.ROOT_DECK
 GUID_NS = {"qa": "genai-qa", "cloze": "genai-cloze", "figure": "genai-figure", "io": "genai-io"}
 MAX_RELATED_SHOWN = 8
 
@@ -51,8 +52,7 @@ def esc(text: str | None) -> str:
     return html.escape(text or "", quote=True)
 
 
-def tag_safe(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_:\-]+", "_", text).strip("_")
+tag_safe = deck_rule.tag_safe
 
 
 @dataclass
@@ -75,13 +75,11 @@ class Context:
         return slug or re.sub(r"[^a-z0-9]+", "-", Path(document).stem.lower()).strip("-") or "document"
 
     def topic_name(self, path: str) -> str:
-        return self.topic_names.get(path) or path.split("::")[-1].replace("_", " ")
+        return self.topic_names.get(path) or deck_rule.fallback_name(path)
 
     def deck_for(self, topics: list[str]) -> str:
         """Subdeck per top-level topic: GenAI::Transformers::Attention -> "GenAI Interview Prep::Transformers"."""
-        first = topics[0].split("::")
-        top = "::".join(first[:2]) if len(first) > 1 else first[0]
-        return f"{ROOT_DECK}::{self.topic_name(top)}"
+        return deck_rule.deck_for(topics, self.topic_name)
 
     def tags_for(self, q: dict, kind: str) -> list[str]:
         tags = [tag_safe(t) for t in q["topics"]]

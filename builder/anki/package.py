@@ -26,7 +26,7 @@ import yaml
 from .. import cloze as cloze_mod
 from .. import figures as figures_mod
 from ..errors import InputError
-from . import figlinks, models, notes
+from . import figlinks, models, notes, retired
 
 PACKAGE_STEM = "genai-interview-prep"
 ZIP_DATE = (2026, 1, 1, 0, 0, 0)
@@ -109,6 +109,7 @@ def collect(qset: dict, decks_dir: Path, media_dir: Path, cache_dir: Path, taxon
             build.notes.append(BuiltNote("io", notes.io_note(ctx, a), deck, docs, (a.filename,)))
     if progress:
         progress("image notes")
+    retired.finish(build, ctx, qset)  # deck:: tags; stubs for notes the set retired
     return build
 
 
@@ -131,14 +132,17 @@ def select(build: Build, split: str | None, taxonomy_names: dict[str, str] | Non
     if split is None:
         return {PACKAGE_STEM: build.notes}
     groups: dict[str, list[BuiltNote]] = {}
+    stubs = [n for n in build.notes if n.kind == "retired"]  # cardless and tiny: every package carries them
     for n in build.notes:
+        if n.kind == "retired":
+            continue
         if split == "topic":
             keys = [n.deck.split("::", 1)[1] if "::" in n.deck else n.deck]
         else:
             keys = sorted(n.documents)
         for k in keys:
             groups.setdefault(k, []).append(n)
-    return {f"{PACKAGE_STEM}-{_slug(k)}": v for k, v in sorted(groups.items())}
+    return {f"{PACKAGE_STEM}-{_slug(k)}": v + stubs for k, v in sorted(groups.items())}
 
 
 def _slug(text: str) -> str:
