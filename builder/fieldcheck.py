@@ -75,3 +75,20 @@ def html_depth(fragment: str) -> int:
             depth += 1
             deepest = max(deepest, depth)
     return deepest
+
+
+def check_notes(notes, decks_dir) -> None:
+    """Last net before writing: no note field, tag or deck name carries a forbidden character.
+
+    User files are checked where they are read; this catches the builder's own data
+    (documents.yaml titles, topics.yaml names) so no path can break a package.
+    """
+    from .errors import InputError, shown
+
+    for n in notes:
+        for label, text in [*((f"field {i + 1}", f) for i, f in enumerate(n.note.fields)),
+                            *(("tag", t) for t in n.note.tags), ("deck name", n.deck)]:
+            problem = bad_char(text)
+            if problem:
+                raise InputError(str(decks_dir), f"{n.kind} note {shown(n.note.fields[0], 40)} {label}",
+                                 f"{problem} (from the data in this folder) is not allowed")
