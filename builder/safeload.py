@@ -66,7 +66,7 @@ def _line_col(text: str, pos: int) -> str:
 
 
 # Outside strings: brackets (for the depth) and long digit runs (int() refuses > 4300 digits).
-_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[{]|[\]}]|\d{%d,}' % (MAX_DIGITS + 1), re.S)
+_JSON_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[{]|[\]}]|\d{%d,}' % (MAX_DIGITS + 1), re.S)
 
 
 def _json_precheck(text: str, file: str) -> None:

@@ -33,11 +33,6 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
 
 
-def read_file(path: Path) -> object:
-    """Parse JSON or YAML (by extension; YAML also accepts JSON) within safeload's limits."""
-    return safeload.read_file(path)
-
-
 def id_label(qid: object) -> str:
     return qid if isinstance(qid, str) and _ID_RE.match(qid) else shown(qid)
 
@@ -181,7 +176,7 @@ def _check_written(clean: dict, file: str) -> None:
 
 def load_question_set(path: Path) -> dict:
     """Read, validate and clean a user's question set; raise InputError on the first problem."""
-    data = read_file(path)
+    data = safeload.read_file(path)
     file = str(path)
     check_strings(data, file)
     errors = sorted(_validator().iter_errors(data), key=lambda e: (list(map(str, e.path)), e.validator))
