@@ -15,13 +15,17 @@ import re
 import unicodedata
 
 MAX_HTML_DEPTH = 100
+MAX_RAW_DEPTH = 1000  # before sanitizing: the sanitizer's time grows with the square of the depth
 
 _NONCHARACTERS = "".join(f"{chr(p * 0x10000 + 0xFFFE)}{chr(p * 0x10000 + 0xFFFF)}" for p in range(17))
 BAD_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef" + _NONCHARACTERS + "]")
 _INVISIBLE = frozenset("\u115f\u1160\u3164\uffa0\u2800")
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)\b[^>]*?(/?)>")
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)\b[^<>]*?(/?)>")
 _VOID = frozenset({"br", "hr", "img", "wbr", "col", "area", "base", "embed", "input", "link", "meta", "source",
                    "track", "param"})
+# Closed implicitly by their next sibling: a raw, unclosed `<li>` list is not nesting.
+_IMPLIED_CLOSE = frozenset({"p", "li", "dt", "dd", "tr", "td", "th", "thead", "tbody", "tfoot", "option",
+                            "optgroup", "colgroup", "rt", "rp"})
 
 
 def bad_char(text: str) -> str | None:
@@ -65,13 +69,14 @@ def html_shows_something(fragment: str) -> bool:
     return visible_text(html.unescape(re.sub(r"<[^>]*>", "", fragment)))
 
 
-def html_depth(fragment: str) -> int:
-    """Deepest element nesting of (sanitized, well-formed) HTML."""
+def html_depth(fragment: str, raw: bool = False) -> int:
+    """Deepest element nesting of sanitized HTML; `raw`: an estimate for unsanitized input."""
+    skip = _VOID | _IMPLIED_CLOSE if raw else _VOID
     depth = deepest = 0
     for m in _TAG.finditer(fragment):
         if m.group(1):
             depth = max(0, depth - 1)
-        elif m.group(2).lower() not in _VOID and not m.group(3):
+        elif m.group(2).lower() not in skip and not m.group(3):
             depth += 1
             deepest = max(deepest, depth)
     return deepest

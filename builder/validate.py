@@ -197,6 +197,8 @@ def load_question_set(path: Path) -> dict:
             problem = check_math(value)
             if problem:
                 raise InputError(file, place, f"unbalanced math delimiters: {problem}")
+            if fieldcheck.html_depth(value, raw=True) > fieldcheck.MAX_RAW_DEPTH:
+                raise InputError(file, place, f"HTML nested over {fieldcheck.MAX_RAW_DEPTH} levels deep")
     clean = clean_question_set(data)
     _check_written(clean, file)
     return clean

@@ -286,11 +286,14 @@ def test_hostile_file_name_is_made_safe(previous, tmp_path):
     ("deep block yaml", ".yaml", "".join(" " * i + "- \n" for i in range(0, 2000, 2)) + "x\n", ["line", "nested deeper"]),
     ("1000-deep div", ".json", json.dumps(mutate(lambda d: d["questions"][1].__setitem__(
         "answer_html", "<div>" * 1000 + "deep" + "</div>" * 1000))), ["questions[1] (id h-2).answer_html", "nested 1000 levels"]),
+    # the sanitizer needs minutes for this one (time grows with depth squared): refused before sanitizing
+    ("100000-deep ul", ".json", json.dumps(mutate(lambda d: d["questions"][1].__setitem__(
+        "answer_html", "<ul>" * 100_000 + "deep"))), ["questions[1] (id h-2).answer_html", "nested over 1000 levels"]),
 ])
 def test_crashers_are_exit_2_with_file_and_place(name, suffix, text, needles, previous, tmp_path):
     src = tmp_path / f"set{suffix}"
     src.write_text(text, encoding="utf-8", errors="surrogatepass")
-    proc = run_cli("build", "--input", str(src), "--output-dir", str(previous[0]))
+    proc = run_cli("build", "--input", str(src), "--output-dir", str(previous[0]), timeout=60)
     assert_rejected(proc.returncode, proc.stderr, str(src), *needles, previous=previous)
 
 
