@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import InputError
+from .errors import InputError, safe_part
 
 ROOT = Path(__file__).resolve().parents[1]
 DECKS = ROOT / "decks"
@@ -152,7 +152,7 @@ def cmd_export(args) -> int:
 def cmd_build(args) -> int:
     import warnings
 
-    from . import addon_package
+    from . import addon_package, buildstate, fieldcheck
     from .anki import package
     from .export import export_set
     from .questionset import write_atomic
@@ -166,8 +166,8 @@ def cmd_build(args) -> int:
     except TopicError as e:
         raise InputError(str(decks_dir / "topics.yaml"), None, str(e)) from None
     if getattr(args, "input", None):
-        # A user's file: its modification time dates the notes. Anki re-imports a note only when it
-        # is newer, so an edited file updates notes in place; an untouched file rebuilds identically.
+        # A user's file: its modification time dates the notes (buildstate moves the time on when the
+        # notes changed within the same second). Anki re-imports a note only when it is newer.
         qset = {**qset, "revision": {"timestamp": int(Path(args.input).stat().st_mtime)}}
     out_dir = Path(args.output_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -178,6 +178,9 @@ def cmd_build(args) -> int:
     with tempfile.TemporaryDirectory(prefix="genai-media-") as media, warnings.catch_warnings():
         warnings.filterwarnings("ignore", module="genanki")
         build = package.collect(qset, decks_dir, Path(media), cache, taxonomy, progress=bar)
+        fieldcheck.check_notes(build.notes, decks_dir)
+        stamp = buildstate.Stamp(out_dir, build.notes, build.timestamp)  # newer whenever the notes changed
+        build.timestamp = stamp.timestamp
         groups = package.select(build, args.split)
         for name, built in groups.items():
             package.write_package(out_dir / f"{name}.apkg", built, Path(media), build.timestamp)
@@ -185,6 +188,7 @@ def cmd_build(args) -> int:
     bar.close()
     write_atomic(out_dir / "questions.json", json.dumps(export_set(qset), indent=1, ensure_ascii=False) + "\n")
     addon = addon_package.build(out_dir)  # the desktop add-on ships with every build
+    stamp.save()
     counts = build.counts()
     print(f"notes: {counts['qa']} Q&A, {counts['cloze']} cloze, {counts['io']} image occlusion, "
           f"{counts['figure']} figure; {len(groups)} package(s) in {out_dir}")
@@ -231,10 +235,10 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted; nothing was written", file=sys.stderr)
         return 130
     except OSError as e:
-        print(f"error: {e.filename or ''}: {e.strerror}", file=sys.stderr)
+        print(f"error: {safe_part(e.filename or '', 160)}: {safe_part(e.strerror or e, 200)}", file=sys.stderr)
         return 2
     except Exception as e:  # a bug, not bad input: still one line; BUILD_DEBUG=1 shows the traceback
         if os.environ.get("BUILD_DEBUG"):
             raise
-        print(f"internal error: {type(e).__name__}: {e} (set BUILD_DEBUG=1 for details)", file=sys.stderr)
+        print(f"internal error: {type(e).__name__}: {safe_part(e, 200)} (set BUILD_DEBUG=1 for details)", file=sys.stderr)
         return 1

@@ -31,6 +31,7 @@ from rapidfuzz import fuzz, process
 from . import curation as curation_mod
 from . import dedupe
 from .errors import InputError
+from .fieldcheck import BAD_CHAR
 from .ids import IdRegistry, anchor
 from .parsers import PARSERS
 from .parsers.base import Occurrence, ParseError
@@ -88,6 +89,10 @@ def parse_documents(sources: Path, progress=None) -> list[Occurrence]:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
             raise InputError(str(path), None, f"cannot read as UTF-8 text: {e}") from None
+        bad = BAD_CHAR.search(text)
+        if bad:
+            raise InputError(str(path), f"line {text.count(chr(10), 0, bad.start()) + 1}",
+                             f"control character U+{ord(bad.group(0)):04X} is not allowed")
         try:
             out.extend(parser(text, path.name))
         except ParseError as e:
@@ -354,10 +359,11 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def load_questions(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise InputError(str(path), None, f"cannot read: {e.strerror}") from None
-    except json.JSONDecodeError as e:
-        raise InputError(str(path), f"line {e.lineno} column {e.colno}", f"invalid JSON: {e.msg}") from None
+    """The committed set, read with the same limits and character checks as a user's file."""
+    from . import safeload, validate
 
+    data = safeload.read_file(path)
+    validate.check_strings(data, str(path))
+    if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
+        raise InputError(str(path), None, "not a question set (no 'questions' list)")
+    return data

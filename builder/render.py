@@ -20,6 +20,8 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 from addon.core import texsafe
 
+from .fieldcheck import BAD_CHAR
+
 ALLOWED_TAGS = {
     "p", "br", "hr", "ul", "ol", "li", "strong", "em", "b", "i", "u", "s", "del",
     "code", "pre", "blockquote", "sub", "sup", "a", "img", "span", "div",
@@ -95,9 +97,14 @@ def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
 
 
 def sanitize(fragment: str) -> str:
-    """Allow-list sanitize an HTML fragment (used for every field, including user input)."""
+    """Allow-list sanitize an HTML fragment (used for every field, including user input).
+
+    Characters with no place in HTML (U+001F is Anki's field separator) are dropped
+    here too, a last net behind the validation that rejects them in input files; TeX
+    commands outside the allow-list are made inert (texsafe) for MathJax.
+    """
     return texsafe.neutralize(nh3.clean(
-        fragment,
+        BAD_CHAR.sub("", fragment),
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https"},
@@ -110,6 +117,15 @@ def sanitize(fragment: str) -> str:
 def markdown_to_html(markdown: str) -> str:
     """Render an answer's Markdown to sanitized HTML."""
     return sanitize(_MD.render(markdown))
+
+
+_MATH_SPAN = re.compile(r"\\\((.*?)\\\)|\\\[(.*?)\\\]", re.S)
+
+
+def protect_math(html_text: str) -> str:
+    r"""Escape `<`/`>` inside `\( \)` and `\[ \]`: `\(p<q\)` stays math instead of
+    being read as a tag by the sanitizer (which would drop text and leave `\(` open)."""
+    return _MATH_SPAN.sub(lambda m: m.group(0).replace("<", "&lt;").replace(">", "&gt;"), html_text)
 
 
 _INLINE_MATH = re.compile(r"(?<![\\$])\$(?!\$)(.+?)(?<![\\$])\$(?!\$)")
