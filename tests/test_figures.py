@@ -577,13 +577,16 @@ def _unmask(key):
     (lambda b, d: b["plot-relu"].pop("topic"), "topic is missing"),
     (lambda b, d: b["diagram-gan"]["labels"].update(feedback="Real data"), "label answers must be unique"),
     (lambda b, d: d["figures"].append(dict(b["plot-tanh"])), "duplicate id"),
+    (lambda b, d: b["diagram-gan"]["labels"].pop("feedback"), "draw_gan draws texts ['feedback'] that are not declared"),
+    (lambda b, d: b["diagram-gan"].update(visible={"extra": "Minimax"}), "texts ['extra'] are declared but draw_gan"),
+    (lambda b, d: b["plot-relu"].update(params={"x_mn": -6}), "draw_relu takes no parameter 'x_mn'"),
 ])
 def test_bad_catalogue_entries_are_refused(tmp_path, edit, message):
     path = _catalogue_copy(tmp_path, edit)
     with pytest.raises(InputError) as err:
         F.catalogue(path)
     assert message in str(err.value) and "\n" not in str(err.value)
-    assert str(err.value).startswith(str(path) + ": figures[")
+    assert str(err.value).startswith(str(path) + ": ")
 
 
 def test_a_giveaway_fails_the_build_with_one_line(tmp_path, decks_copy):

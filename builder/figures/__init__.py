@@ -129,6 +129,9 @@ class FigureError(RuntimeError):
 CATALOGUE_PATH = Path(__file__).resolve().parents[2] / "decks" / "figures.yaml"
 
 
+_TEXT_KEY = re.compile(r'\bt\["([a-z][a-z0-9_]*)"\]')
+
+
 @functools.lru_cache(maxsize=8)
 def _load(path: str, mtime_ns: int, size: int) -> tuple[FigureSpec, ...]:
     specs = []
@@ -136,8 +139,20 @@ def _load(path: str, mtime_ns: int, size: int) -> tuple[FigureSpec, ...]:
         module = plots if e["kind"] == "plot" else diagrams
         name = "draw_" + e["id"][len(e["kind"]) + 1:].replace("-", "_")
         draw = getattr(module, name, None)
+        place = f"id {e['id']}"
         if not callable(draw):
-            raise InputError(path, f"id {e['id']}", f"no drawing function {module.__name__}.{name}")
+            raise InputError(path, place, f"no drawing function {module.__name__}.{name}")
+        accepted = set(inspect.signature(draw).parameters) - {"t"}
+        unknown = sorted(k for k, _ in e["params"] if k not in accepted)
+        if unknown:
+            raise InputError(path, place, f"{name} takes no parameter {catalogue_yaml.short(unknown[0])}")
+        if e["kind"] == "diagram":  # the keys the drawing reads (t["key"]) are the keys declared
+            used = set(_TEXT_KEY.findall(inspect.getsource(draw)))
+            declared = {t.key for t in e["texts"]}
+            if used != declared:
+                missing, extra = sorted(used - declared), sorted(declared - used)
+                raise InputError(path, place, f"{name} draws texts {missing} that are not declared"
+                                 if missing else f"texts {extra} are declared but {name} does not draw them")
         specs.append(FigureSpec(e["id"], e["kind"], e["title"], e["prompt"], e["answer_html"], e["keywords"],
                                 draw, e["params"], e["topic"], e["texts"]))
     return tuple(specs)

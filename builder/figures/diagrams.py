@@ -185,9 +185,9 @@ def draw_transformer(t):
     def stack(x, sublayers, side_x):
         """Sub-layers bottom-up, each followed by Add & Norm with a residual around it."""
         y, prev, boxes = 2.25, None, []
-        for key, h, colors in sublayers:
+        for text, h, colors in sublayers:
             bottom = y + gap_in
-            sub = c.box(x, bottom + h / 2, w, h, t[key], colors=colors)
+            sub = c.box(x, bottom + h / 2, w, h, text, colors=colors)
             c.arrow(prev.top if prev else (x, 1.45 + 0.41), sub.bottom)
             add = c.box(x, sub.cy + h / 2 + gap_an + an / 2, w, an, t["add_norm"], colors=C_GREY, lw=1.8)
             c.arrow(sub.top, add.bottom)
@@ -197,9 +197,10 @@ def draw_transformer(t):
         return boxes, y
 
     pad = 0.12
-    enc, e_top = stack(ex, [("self_attention", two, C_ORANGE), ("feed_forward", one, C_BLUE)], ex - w / 2 - 0.22)
-    dec, d_top = stack(dx, [("masked_attention", two, C_ORANGE), ("cross_attention", one, C_PURPLE),
-                            ("feed_forward", one, C_BLUE)], dx + w / 2 + 0.22)
+    ffn = (t["feed_forward"], one, C_BLUE)
+    enc, e_top = stack(ex, [(t["self_attention"], two, C_ORANGE), ffn], ex - w / 2 - 0.22)
+    dec, d_top = stack(dx, [(t["masked_attention"], two, C_ORANGE), (t["cross_attention"], one, C_PURPLE), ffn],
+                       dx + w / 2 + 0.22)
     c.frame(ex - w / 2 - 0.35, 2.2, ex + w / 2 + pad, e_top + 0.78)
     c.note(ex - w / 2 + 0.02, e_top + 0.42, t["encoder"], ha="left", style="italic", color="#444444")
     c.frame(dx - w / 2 - pad, 2.2, dx + w / 2 + 0.35, d_top + 0.78)
@@ -303,8 +304,8 @@ def draw_diffusion(t, alpha_bars: tuple = (1.0, 0.7, 0.35, 0.0)):
         c.ax.imshow(_diffusion_image(a), cmap="gray", vmin=-1.8, vmax=1.8, interpolation="nearest",
                     extent=(x - s / 2, x + s / 2, y - s / 2, y + s / 2), zorder=2)
         c.ax.add_patch(Rectangle((x - s / 2, y - s / 2), s, s, fill=False, edgecolor=INK, lw=1.8, zorder=3))
-    for x, key in zip(xs, ("x_0", "x_prev", "x_t", "x_big_t")):
-        c.note(x, y - s / 2 - 0.3, t[key], fontsize=16)
+    for x, text in zip(xs, (t["x_0"], t["x_prev"], t["x_t"], t["x_big_t"])):
+        c.note(x, y - s / 2 - 0.3, text, fontsize=16)
     for i in range(3):
         a, b = xs[i] + s / 2 + 0.05, xs[i + 1] - s / 2 - 0.05
         dashed = i != 1  # the outer gaps stand for many steps
