@@ -127,8 +127,6 @@ class FigureError(RuntimeError):
 
 # ============================================================== catalogue
 CATALOGUE_PATH = Path(__file__).resolve().parents[2] / "decks" / "figures.yaml"
-
-
 _TEXT_KEY = re.compile(r'\bt\["([a-z][a-z0-9_]*)"\]')
 
 
