@@ -26,6 +26,7 @@ import yaml
 from .. import cloze as cloze_mod
 from .. import figures as figures_mod
 from ..errors import InputError
+from ..figures.catalogue_yaml import short
 from . import figlinks, models, notes, retired
 
 PACKAGE_STEM = "genai-interview-prep"
@@ -77,7 +78,7 @@ def collect(qset: dict, decks_dir: Path, media_dir: Path, cache_dir: Path, taxon
         documents=load_documents(decks_dir / "documents.yaml"),
         topic_names=topic_names,
     )
-    assets = figures_mod.render_all(media_dir, cache_dir)
+    assets = figures_mod.render_all(media_dir, cache_dir, specs=_figure_catalogue(decks_dir, taxonomy))
     if progress:
         progress("figures")
     ctx.figures = {a.id: a for a in assets}
@@ -101,16 +102,28 @@ def collect(qset: dict, decks_dir: Path, media_dir: Path, cache_dir: Path, taxon
         progress("cloze notes")
     for a in assets:
         linked = ctx.questions_by_figure.get(a.id, [])
-        topics = notes.figure_topics(ctx, a.id) or ["GenAI::Neural_Networks"]
         docs = frozenset(s["document"] for qid in linked for s in ctx.questions[qid].get("sources", []))
-        deck = ctx.deck_for(topics)
-        build.notes.append(BuiltNote("figure", notes.figure_note(ctx, a), deck, docs, (a.filename,)))
-        if a.kind == "diagram":
+        deck = ctx.deck_for(notes.figure_topics(ctx, a))
+        if a.kind == "plot":  # "which function is this?" fits an unlabelled plot
+            build.notes.append(BuiltNote("figure", notes.figure_note(ctx, a), deck, docs, (a.filename,)))
+        else:  # a diagram is recalled mask by mask: Image Occlusion only
             build.notes.append(BuiltNote("io", notes.io_note(ctx, a), deck, docs, (a.filename,)))
     if progress:
         progress("image notes")
     retired.finish(build, ctx, qset)  # deck:: tags; stubs for notes the set retired
     return build
+
+
+def _figure_catalogue(decks_dir: Path, taxonomy) -> list:
+    """decks/figures.yaml, checked (give-aways included); every topic must be a taxonomy path."""
+    path = decks_dir / "figures.yaml"
+    specs = figures_mod.catalogue(path)
+    if taxonomy is not None:
+        known = set(taxonomy.paths)
+        for spec in specs:
+            if spec.topic not in known:
+                raise InputError(str(path), f"id {spec.id}", f"topic {short(spec.topic)} is not a path of topics.yaml")
+    return specs
 
 
 def _document_figures(folder: Path, media_dir: Path, questions: list[dict]) -> dict[str, str]:
