@@ -22,12 +22,13 @@ from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPack
 
 from builder import atomic, cli, figures, validate
 from builder import cloze as cloze_mod
+from builder.anki import models
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def q(qid, topic, docs=(), answer="It is explained in the notes."):
-    return {"id": qid, "question": f"What is {qid}?", "answer_html": f"<p>{answer}</p>", "topics": [topic],
+def q(qid, topic, docs=(), answer="It is explained in the notes.", question=None):
+    return {"id": qid, "question": question or f"What is {qid}?", "answer_html": f"<p>{answer}</p>", "topics": [topic],
             "sources": [{"document": d, "number": str(i + 1), "section": None, "question": f"{qid}?",
                          "answer_html": f"<p>{answer}</p>"} for i, d in enumerate(docs)],
             "related": [], "figures": []}
@@ -36,9 +37,14 @@ def q(qid, topic, docs=(), answer="It is explained in the notes."):
 # the audit's cases: slugs that collide, names in other scripts, a question without a source
 CASES = {
     "topics": [q("t1", "GenAI::A_B", ["a.txt"]), q("t2", "GenAI::A-B", ["a.txt"]), q("t3", "Other::A_b")],
-    "sources": [q("s1", "GenAI::LLMs", ["my notes.txt"]), q("s2", "GenAI::LLMs", ["My-Notes.txt"]),
+    "sources": [q("s1", "GenAI::LLMs", ["my notes.txt"], "Attention is a mechanism that weighs values by query-key similarity.",
+                  "What is attention?"),
+                q("s2", "GenAI::LLMs", ["My-Notes.txt"], "Dropout is a regularizer that zeroes random activations.",
+                  "What is dropout?"),
                 q("s3", "GenAI::Transformers", ["日本語.txt"]), q("s4", "GenAI::Transformers", ["中文.txt"]),
-                q("s5", "GenAI::LLMs", ["中文.txt", "my notes.txt"]), q("s6", "GenAI::LLMs", [])],
+                q("s5", "GenAI::LLMs", ["中文.txt", "my notes.txt"], "An embedding is a vector that represents a token.",
+                  "What is an embedding?"),
+                q("s6", "GenAI::LLMs", [])],
 }
 
 
@@ -62,16 +68,16 @@ def expected_notes(src: Path) -> int:
     return len(questions) + len(cloze_mod.generate(questions)) + len(specs) + sum(s.kind == "diagram" for s in specs)
 
 
-def notes_in(apkg: Path) -> int:
+def notes_in(apkg: Path, tmp: Path) -> list[tuple[int, list[str]]]:
+    """(model id, fields) of every note in a package, read straight from its collection."""
+    db = tmp / f"{apkg.name}.anki2"
     with zipfile.ZipFile(apkg) as zf:
-        db = apkg.with_suffix(".anki2-check")
         db.write_bytes(zf.read("collection.anki2"))
+    con = sqlite3.connect(db)
     try:
-        con = sqlite3.connect(db)
-        return con.execute("select count(*) from notes").fetchone()[0]
+        return [(mid, flds.split("\x1f")) for mid, flds in con.execute("select mid, flds from notes")]
     finally:
         con.close()
-        db.unlink()
 
 
 @pytest.fixture(scope="module")
@@ -88,8 +94,14 @@ def test_split_puts_every_note_in_exactly_one_uniquely_named_package(tmp_path, c
     assert proc.returncode == 0, proc.stderr
     want = expected_notes(src)
     pkgs = sorted(out.glob("*.apkg"))
-    per_file = {p.name: notes_in(p) for p in pkgs}
+    contents = {p.name: notes_in(p, tmp_path) for p in pkgs}
+    per_file = {name: len(notes) for name, notes in contents.items()}
     assert sum(per_file.values()) == want, per_file
+    for name, notes in contents.items():  # a cloze is in its question's package
+        qids = {f[models.QA_FIELDS.index("ID")] for mid, f in notes if mid == models.QA_MODEL_ID}
+        clozes = [f[models.CLOZE_FIELDS.index("QuestionID")] for mid, f in notes if mid == models.CLOZE_MODEL_ID]
+        assert set(clozes) <= qids, name
+    assert case != "sources" or any(mid == models.CLOZE_MODEL_ID for ns in contents.values() for mid, _ in ns)
     assert len({p.name.lower() for p in pkgs}) == len(pkgs)  # unique on case-insensitive file systems too
     assert all(re.fullmatch(r"genai-interview-prep-[a-z0-9-]+\.apkg", p.name) for p in pkgs)
     (tmp_path / "col").mkdir()
