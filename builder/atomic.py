@@ -11,7 +11,8 @@ build again repairs that.
 Temporary names start with a prefix of ours and the writing process's id
 (`.genai-build-<pid>-…` in the output folder, `genai-build-<pid>-…` in the system temp dir), so a
 later run removes what a killed one left behind: only names of that pattern, owned by this user,
-older than the current run and whose process is gone. Nothing else is ever deleted.
+older than the current run and whose process is gone (or older than an hour: ids get reused).
+Nothing else is ever deleted.
 """
 from __future__ import annotations
 
@@ -26,15 +27,15 @@ from pathlib import Path
 PREFIX = "genai-build-"
 STARTED = time.time()  # the current run: anything of ours older than this and not alive is stale
 _OURS = re.compile(r"^\.?genai-build-(\d+)-")
-# left by builds before this module existed (no process id in the name): removed after an hour
+# left by builds before this module existed (no process id in the name): removed after MAX_AGE
 _LEGACY = re.compile(r"^(\.questions\.json\.tmp|\.genai-interview-prep[\w.-]*\.(apkg|ankiaddon)\.\w{8}\.tmp"
                      r"|genai-media-\w{8})$")
-LEGACY_AGE = 3600
+MAX_AGE = 3600  # seconds; no build runs that long, so older temporary files are stale whatever their id
 _cleaned_system_temp = False
 
 
 def _alive(pid: int) -> bool:
-    if pid == os.getpid():
+    if pid == os.getpid() or os.name == "nt":  # Windows' os.kill(pid, 0) would interrupt it: go by age
         return True
     try:
         os.kill(pid, 0)
@@ -52,9 +53,9 @@ def _stale(entry: os.DirEntry) -> bool:
     st = entry.stat(follow_symlinks=False)
     if hasattr(os, "getuid") and st.st_uid != os.getuid():
         return False
-    if m:
-        return st.st_mtime < STARTED and not _alive(int(m[1]))
-    return st.st_mtime < STARTED - LEGACY_AGE
+    if st.st_mtime < STARTED - MAX_AGE:
+        return True
+    return bool(m) and st.st_mtime < STARTED and not _alive(int(m[1]))
 
 
 def clean_stale(folder: Path) -> list[str]:

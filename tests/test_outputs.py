@@ -270,7 +270,7 @@ def test_killed_build_leaves_old_outputs_and_the_next_build_cleans_up(tmp_path, 
     (out / "notes.tmp").write_text("the user's")
     legacy = out / ".questions.json.tmp"
     legacy.write_text("left by an old build")
-    os.utime(legacy, (time.time() - 2 * atomic.LEGACY_AGE, time.time() - 2 * atomic.LEGACY_AGE))
+    os.utime(legacy, (time.time() - 2 * atomic.MAX_AGE, time.time() - 2 * atomic.MAX_AGE))
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert f"removed {len(left_out) + 1} temporary file(s)" in proc.stdout
