@@ -50,6 +50,11 @@ def _set_summary(qset: dict) -> dict:
             "topics": len({t for q in qs for t in q["topics"]})}
 
 
+def _shown(name: str) -> str:
+    """A file name fit for one terminal line: non-printable characters escaped, shortened."""
+    return safe_part(name, 200)
+
+
 def cmd_normalize(args) -> int:
     from . import questionset as qs
 
@@ -152,10 +157,9 @@ def cmd_export(args) -> int:
 def cmd_build(args) -> int:
     import warnings
 
-    from . import addon_package, buildstate, fieldcheck
+    from . import addon_package, atomic, buildstate, fieldcheck
     from .anki import package
     from .export import export_set
-    from .questionset import write_atomic
     from .topics import TopicError, load_taxonomy
 
     started = time.perf_counter()
@@ -170,29 +174,46 @@ def cmd_build(args) -> int:
         # notes changed within the same second). Anki re-imports a note only when it is newer.
         qset = {**qset, "revision": {"timestamp": int(Path(args.input).stat().st_mtime)}}
     out_dir = Path(args.output_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     cache = Path(args.cache_dir)
     cache.mkdir(parents=True, exist_ok=True)
     bar = Progress(5, "build")
-    import tempfile
-    with tempfile.TemporaryDirectory(prefix="genai-media-") as media, warnings.catch_warnings():
+    # All outputs are written as temporary files first and renamed in together (builder/atomic.py):
+    # a failure anywhere leaves the previous outputs as they were.
+    with atomic.scratch_dir() as media, warnings.catch_warnings(), atomic.Outputs(out_dir) as out:
         warnings.filterwarnings("ignore", module="genanki")
-        build = package.collect(qset, decks_dir, Path(media), cache, taxonomy, progress=bar)
+        build = package.collect(qset, decks_dir, media, cache, taxonomy, progress=bar)
         fieldcheck.check_notes(build.notes, decks_dir)
         stamp = buildstate.Stamp(out_dir, build.notes, build.timestamp)  # newer whenever the notes changed
         build.timestamp = stamp.timestamp
         groups = package.select(build, args.split)
         for name, built in groups.items():
-            package.write_package(out_dir / f"{name}.apkg", built, Path(media), build.timestamp)
+            with out.file(f"{name}.apkg") as tmp:
+                package.write_package(tmp, built, media, build.timestamp)
         bar("packages")
+        out.write("questions.json", json.dumps(export_set(qset), indent=1, ensure_ascii=False) + "\n")
+        with out.file(addon_package.FILE_NAME) as tmp:  # the desktop add-on ships with every build
+            addon_package.write(tmp)
     bar.close()
-    write_atomic(out_dir / "questions.json", json.dumps(export_set(qset), indent=1, ensure_ascii=False) + "\n")
-    addon = addon_package.build(out_dir)  # the desktop add-on ships with every build
     stamp.save()
     counts = build.counts()
+    live = sum(1 for v in groups.values() for n in v if n.kind != "retired")
+    assert live == len(build.notes) - counts["retired"], "every note must be in exactly one package"
+    total = live + counts["retired"]
+    if out.removed:
+        print(f"removed {len(out.removed)} temporary file(s) of an interrupted build from {out_dir}")
+    if args.split:
+        for name, built in groups.items():
+            key = package.split_key(built[0], args.split)
+            print(f"  {name}.apkg: {len(built)} note{'s' * (len(built) != 1)} "
+                  f"({_shown(key) if key is not None else 'no source'})")
     print(f"notes: {counts['qa']} Q&A, {counts['cloze']} cloze, {counts['io']} image occlusion, "
-          f"{counts['figure']} figure; {len(groups)} package(s) in {out_dir}")
-    print(f"add-on: {addon}")
+          f"{counts['figure']} figure, {counts['retired']} retired = {total} in {len(groups)} package(s) in {out_dir}")
+    others = sorted(p.name for p in out_dir.glob(f"{package.PACKAGE_STEM}*.apkg")
+                    if p.stem not in groups)
+    if others:
+        print(f"note: {len(others)} other package(s) in {out_dir} are not from this build "
+              f"(left untouched): {', '.join(map(_shown, others[:5]))}{', ...' if len(others) > 5 else ''}")
+    print(f"add-on: {out_dir / addon_package.FILE_NAME}")
     _summary(_set_summary(qset), started)
     return 0
 
@@ -234,8 +255,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; nothing was written", file=sys.stderr)
         return 130
-    except OSError as e:
-        print(f"error: {safe_part(e.filename or '', 160)}: {safe_part(e.strerror or e, 200)}", file=sys.stderr)
+    except OSError as e:  # names the file being written or read: `error: dist/x.apkg: No space left on device`
+        where = f"{_shown(str(e.filename))}: " if e.filename else ""
+        print(f"error: {where}{safe_part(e.strerror or e, 200)}", file=sys.stderr)
         return 2
     except Exception as e:  # a bug, not bad input: still one line; BUILD_DEBUG=1 shows the traceback
         if os.environ.get("BUILD_DEBUG"):

@@ -30,6 +30,7 @@ from rapidfuzz import fuzz, process
 
 from . import curation as curation_mod
 from . import dedupe
+from .atomic import write_atomic  # noqa: F401 (callers write the set through questionset)
 from .errors import InputError
 from .fieldcheck import BAD_CHAR
 from .ids import IdRegistry, anchor
@@ -350,12 +351,6 @@ def _per_document(occs: list[Occurrence]) -> dict[str, int]:
 def dumps(qset: dict) -> str:
     """Diff-friendly, deterministic JSON: one key per line, stable order, real UTF-8."""
     return json.dumps(qset, indent=1, ensure_ascii=False) + "\n"
-
-
-def write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
 
 
 def load_questions(path: Path) -> dict:

@@ -34,7 +34,7 @@ def specs():
 
 
 def _notes(col, kind):
-    return [col.get_note(nid) for nid in col.find_notes(f'"note:{NOTE_TYPES[kind]}"')]
+    return [col.get_note(nid) for nid in col.find_notes(f'"note:{NOTE_TYPES[kind]}" -tag:retired')]
 
 
 def _io_id(note) -> str:

@@ -25,22 +25,20 @@ Bump RENDER_VERSION to force every figure to be redrawn.
 """
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import inspect
 import io
 import json
-import os
 import re
 import struct
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
 from ..errors import InputError
 from . import catalogue_yaml
+from ..atomic import write_atomic
 from . import diagrams, maths, plots
 from .catalogue_yaml import ID_RE, MAX_LABELS, MIN_LABELS, Text
 
@@ -332,25 +330,13 @@ def _load_cached(cache_dir: Path, filename: str, digest: str) -> _Drawn | None:
         return None
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def _store(cache_dir: Path, filename: str, digest: str, drawn: _Drawn) -> None:
     cache_dir.mkdir(parents=True, exist_ok=True)
-    _atomic_write(cache_dir / filename, drawn.png)
+    write_atomic(cache_dir / filename, drawn.png, sync=False)  # a cache: checked by hash when read
     meta = {"hash": digest, "png_sha256": hashlib.sha256(drawn.png).hexdigest(), "width": drawn.width,
             "height": drawn.height, "labels": [lb.__dict__ for lb in drawn.labels]}
-    _atomic_write(_sidecar(cache_dir, filename),
-                  (json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8"))
+    write_atomic(_sidecar(cache_dir, filename),
+                 (json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8"), sync=False)
 
 
 def render_all(out_dir: Path, cache_dir: Path | None = None, *, only: Iterable[str] | None = None,
@@ -378,7 +364,7 @@ def render_all(out_dir: Path, cache_dir: Path | None = None, *, only: Iterable[s
             drawn = _draw_figure(spec)
             if cache_dir is not None:
                 _store(cache_dir, filename, digest, drawn)
-        _atomic_write(out_dir / filename, drawn.png)
+        write_atomic(out_dir / filename, drawn.png, sync=False)
         assets.append(FigureAsset(spec.id, spec.kind, filename, spec.title, spec.prompt, spec.answer_html,
                                   tuple(spec.keywords), drawn.labels if spec.kind == "diagram" else (),
                                   drawn.width, drawn.height, spec.topic))
