@@ -65,17 +65,20 @@ def expected_notes(src: Path) -> int:
     """Notes a build makes from this input, counted without the builder's packaging."""
     questions = validate.load_question_set(src)["questions"]
     specs = figures.catalogue()
-    return len(questions) + len(cloze_mod.generate(questions)) + len(specs) + sum(s.kind == "diagram" for s in specs)
+    # a Figure note per plot, an Image Occlusion note per diagram
+    return len(questions) + len(cloze_mod.generate(questions)) + len(specs)
 
 
-def notes_in(apkg: Path, tmp: Path) -> list[tuple[int, list[str]]]:
-    """(model id, fields) of every note in a package, read straight from its collection."""
+def notes_in(apkg: Path, tmp: Path, retired: bool = False) -> list[tuple[int, list[str]]]:
+    """(model id, fields) of every live note in a package (or of its retired stubs), read straight
+    from its collection."""
     db = tmp / f"{apkg.name}.anki2"
     with zipfile.ZipFile(apkg) as zf:
         db.write_bytes(zf.read("collection.anki2"))
     con = sqlite3.connect(db)
     try:
-        return [(mid, flds.split("\x1f")) for mid, flds in con.execute("select mid, flds from notes")]
+        return [(mid, flds.split("\x1f")) for mid, flds, tags in con.execute("select mid, flds, tags from notes")
+                if (" retired " in f" {tags} ") == retired]
     finally:
         con.close()
 
@@ -97,6 +100,9 @@ def test_split_puts_every_note_in_exactly_one_uniquely_named_package(tmp_path, c
     contents = {p.name: notes_in(p, tmp_path) for p in pkgs}
     per_file = {name: len(notes) for name, notes in contents.items()}
     assert sum(per_file.values()) == want, per_file
+    stubs = {p.name: sorted(f[-1] for _, f in notes_in(p, tmp_path, retired=True)) for p in pkgs}
+    assert len({tuple(v) for v in stubs.values()}) == 1, "every package carries the same retired stubs"
+    n_stubs = len(next(iter(stubs.values())))
     for name, notes in contents.items():  # a cloze is in its question's package
         qids = {f[models.QA_FIELDS.index("ID")] for mid, f in notes if mid == models.QA_MODEL_ID}
         clozes = [f[models.CLOZE_FIELDS.index("QuestionID")] for mid, f in notes if mid == models.CLOZE_MODEL_ID]
@@ -108,20 +114,22 @@ def test_split_puts_every_note_in_exactly_one_uniquely_named_package(tmp_path, c
     col = Collection(str(tmp_path / "col" / "collection.anki2"))
     try:
         for p in pkgs:
-            before = len(col.find_notes(""))
+            before = len(col.find_notes("-tag:retired"))
             col.import_anki_package(ImportAnkiPackageRequest(package_path=str(p), options=ImportAnkiPackageOptions(
                 with_scheduling=True, with_deck_configs=True)))
-            assert len(col.find_notes("")) - before == per_file[p.name], f"{p.name} shares notes with another package"
-        assert len(col.find_notes("")) == want
+            assert len(col.find_notes("-tag:retired")) - before == per_file[p.name], \
+                f"{p.name} shares notes with another package"
+        assert len(col.find_notes("-tag:retired")) == want and len(col.find_notes("tag:retired")) == n_stubs
     finally:
         col.close()
     if split == "source" and any(not x["sources"] for x in CASES[case]):
         assert "genai-interview-prep-no-source.apkg" in per_file
     # the summary adds up: one line per package, and the total
     listed = re.findall(r"^  (\S+\.apkg): (\d+) notes? \(", proc.stdout, re.M)
-    assert {name: int(n) for name, n in listed} == per_file, proc.stdout
-    total = re.search(r"figure = (\d+) in (\d+) package\(s\)", proc.stdout)
-    assert total and int(total[1]) == want and int(total[2]) == len(pkgs), proc.stdout
+    assert {name: int(n) - n_stubs for name, n in listed} == per_file, proc.stdout
+    total = re.search(r"(\d+) retired = (\d+) in (\d+) package\(s\)", proc.stdout)
+    assert total and int(total[1]) == n_stubs and int(total[2]) == want + n_stubs and int(total[3]) == len(pkgs), \
+        proc.stdout
 
 
 def test_package_names_are_stable_readable_and_unique():
@@ -263,7 +271,8 @@ def test_killed_build_leaves_old_outputs_and_the_next_build_cleans_up(tmp_path, 
         pytest.fail("the build always finished before it could be killed")
     left_out, left_tmp = ours_in(out), ours_in(tmpdir)
     assert left_out and left_tmp, "the kill should leave temporary files behind"
-    assert {k: v for k, v in snapshot(out).items() if not k.startswith(".")} == old
+    assert {k: v for k, v in snapshot(out).items() if not k.startswith(".")} == \
+        {k: v for k, v in old.items() if not k.startswith(".")}
     # not stale, must stay: a live process's temporary file, another program's file; stale: an old-style leftover
     live = out / f".genai-build-{os.getpid()}-abcd1234-questions.json.tmp"
     live.write_text("in progress")
