@@ -30,6 +30,7 @@ from rapidfuzz import fuzz, process
 
 from . import curation as curation_mod
 from . import dedupe
+from . import key_points
 from .errors import InputError
 from .ids import IdRegistry, anchor
 from .parsers import PARSERS
@@ -73,6 +74,10 @@ class DeckPaths:
     @property
     def questions(self) -> Path:
         return self.root / "questions.json"
+
+    @property
+    def key_points(self) -> Path:
+        return self.root / "key_points.yaml"
 
 
 def parse_documents(sources: Path, progress=None) -> list[Occurrence]:
@@ -305,6 +310,10 @@ def normalize(paths: DeckPaths, progress=None) -> Result:
     questions.sort(key=lambda q: int(q["id"][1:]))
     distinct_ids = {(occ_to_id[a], occ_to_id[b]) for a, b in distinct_occ}
     _related(questions, expand, cur, distinct_ids)
+    curated_points = key_points.load(paths.key_points, {q["id"] for q in questions})
+    for q in questions:
+        if q["id"] in curated_points:
+            q["key_points"] = curated_points[q["id"]]
     qset = {"format": FORMAT, "revision": _revision(questions, paths.questions), "questions": questions}
     summary = {
         "occurrences": len(occs),

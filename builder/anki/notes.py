@@ -15,6 +15,7 @@ from pathlib import Path
 import genanki
 from bs4 import BeautifulSoup
 
+from .. import key_points
 from ..render import sanitize
 from . import models
 
@@ -142,7 +143,7 @@ def qa_fields(ctx: Context, q: dict) -> list[str]:
     header = f'<div class="qa-label">Other explanations ({len(others)})</div>' if others else ""
     return [
         q.get("question_html") or esc(q["question"]),
-        card_html(q["answer_html"]),
+        answer_html(q),
         "".join(figures),
         header + "".join(others),
         related_list(ctx, q.get("related", [])),
@@ -150,6 +151,12 @@ def qa_fields(ctx: Context, q: dict) -> list[str]:
         sanitize(f"<ul>{''.join(attributions)}</ul>") if attributions else "",
         esc(q["id"]),
     ]
+
+
+def answer_html(q: dict) -> str:
+    """Key points first (what a learner grades against), then the full explanation."""
+    return (key_points.block_html(q)
+            + f'<div class="qa-explanation"><div class="qa-label">Explanation</div>{card_html(q["answer_html"])}</div>')
 
 
 def _norm(fragment: str) -> str:
@@ -167,7 +174,7 @@ def qa_note(ctx: Context, q: dict) -> genanki.Note:
 
 def origin_html(ctx: Context, q: dict) -> str:
     return (f'<div class="qa-question">{q.get("question_html") or esc(q["question"])}</div>'
-            f'<div class="qa-answer">{card_html(q["answer_html"])}</div>')
+            f'<div class="qa-answer">{answer_html(q)}</div>')
 
 
 def cloze_note(ctx: Context, c) -> genanki.Note:
