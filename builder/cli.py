@@ -84,6 +84,10 @@ def cmd_normalize(args) -> int:
     qs.write_atomic(paths.questions, text)
     for doc, n in result.summary["per_document"].items():
         print(f"  {doc}: {n} questions")
+    for qid, doc, snippet in result.summary["formula_holes"]:
+        print(f"warning: {qid} ({doc[:3]}): formula lost in conversion: {snippet!r}; restore it with a "
+              f"fix in {paths.curation.name}", file=sys.stderr)
+    print(f"  formula holes: {len(result.summary['formula_holes'])}")
     _summary(result.summary, started, f"; wrote {paths.questions}")
     return 0
 
@@ -149,8 +153,10 @@ def cmd_build(args) -> int:
     write_atomic(out_dir / "questions.json", json.dumps(export_set(qset), indent=1, ensure_ascii=False) + "\n")
     addon = addon_package.build(out_dir)  # the desktop add-on ships with every build
     counts = build.counts()
+    corrected = sum(1 for q in qset["questions"] if q.get("corrections"))
     print(f"notes: {counts['qa']} Q&A, {counts['cloze']} cloze, {counts['io']} image occlusion, "
           f"{counts['figure']} figure; {len(groups)} package(s) in {out_dir}")
+    print(f"corrections shown: {corrected} question(s) carry a visible correction of their source")
     print(f"add-on: {addon}")
     _summary(_set_summary(qset), started)
     return 0

@@ -32,6 +32,7 @@ from . import curation as curation_mod
 from . import dedupe
 from . import key_points
 from .errors import InputError
+from .holes import formula_holes, strip_hint_suffix
 from .ids import IdRegistry, anchor
 from .parsers import PARSERS
 from .parsers.base import Occurrence, ParseError
@@ -138,10 +139,34 @@ def content_key(expanded: str) -> str:
 
 
 def _canonical_question(members: list[Occurrence]) -> str:
-    def score(o: Occurrence):
-        return (o.question.rstrip().endswith("?"), min(len(o.question.split()), 40))
-    best = max(members, key=score)  # max keeps the first (earliest document) on ties
-    return best.question
+    """The printed wording phrased as a question, then the most complete; hint suffixes dropped."""
+    def score(text: str):
+        return (text.endswith("?"), min(len(text.split()), 40))
+    texts = [strip_hint_suffix(o.question.strip()) for o in members]
+    return max(texts, key=score)  # max keeps the first (earliest document) on ties
+
+
+RELEVANCE_STEP = 0.05  # relevance scores this close count as a tie, which the longer answer wins
+
+
+def primary_index(question: str, printed: list[str], answers: list[str], expand: Expander) -> int:
+    """The source whose answer is shown first: the one that answers the canonical question.
+
+    relevance = 0.6 × similarity of its printed question to the canonical one (RapidFuzz token
+    set ratio of the expanded content words) + 0.4 × share of the canonical question's content
+    words found in its answer. Length (plain-text words) only breaks ties, then document order.
+    """
+    want = set(content_key(expand(question)).split())
+
+    def relevance(k: int) -> float:
+        sim = fuzz.token_set_ratio(content_key(expand(printed[k])), " ".join(sorted(want))) / 100
+        have = set(content_key(expand(answers[k])).split())
+        covered = len(want & have) / len(want) if want else 0.0
+        return 0.6 * sim + 0.4 * covered
+
+    def rank(k: int):
+        return (round(relevance(k) / RELEVANCE_STEP), len(answers[k].split()), -k)
+    return max(range(len(printed)), key=rank)
 
 
 def _source_entry(o: Occurrence, answer_html: str) -> dict:
@@ -269,14 +294,13 @@ def normalize(paths: DeckPaths, progress=None) -> Result:
         members = [occs[i] for i in members_idx]
         ov = cur.overrides.get(qid, {})
         htmls = [markdown_to_html(o.answer_md) for o in members]
-        lengths = [len(plain_text(h).split()) for h in htmls]
-        primary = max(range(len(members)), key=lambda k: lengths[k])
+        question = ov.get("question") or _canonical_question(members)
+        primary = primary_index(question, [o.question for o in members], [plain_text(h) for h in htmls], expand)
         if ov.get("primary"):
             pick = [k for k, o in enumerate(members) if o.document.startswith(str(ov["primary"]))]
             if not pick:
                 raise InputError(cfile, f"overrides.{qid}.primary", f"{qid} has no source from document {ov['primary']}")
             primary = pick[0]
-        question = ov.get("question") or _canonical_question(members)
         p = members[primary]
         if ov.get("topics"):
             topics = list(ov["topics"])
@@ -310,7 +334,14 @@ def normalize(paths: DeckPaths, progress=None) -> Result:
     questions.sort(key=lambda q: int(q["id"][1:]))
     distinct_ids = {(occ_to_id[a], occ_to_id[b]) for a, b in distinct_occ}
     _related(questions, expand, cur, distinct_ids)
-    curated_points = key_points.load(paths.key_points, {q["id"] for q in questions})
+    known = {q["id"] for q in questions}
+    for qid in cur.corrections:
+        if qid not in known:
+            raise InputError(cfile, f"corrections.{qid}", "no question has this id")
+    for q in questions:
+        if q["id"] in cur.corrections:
+            q["corrections"] = cur.corrections[q["id"]]
+    curated_points = key_points.load(paths.key_points, known)
     for q in questions:
         if q["id"] in curated_points:
             q["key_points"] = curated_points[q["id"]]
@@ -321,8 +352,22 @@ def normalize(paths: DeckPaths, progress=None) -> Result:
         "merged": len(occs) - len(questions),
         "topics": len({t for q in questions for t in q["topics"]}),
         "per_document": _per_document(occs),
+        "formula_holes": answer_holes(questions),
     }
     return Result(qset, registry, summary, cur, expand, distinct_ids)
+
+
+def answer_holes(questions: list[dict]) -> list[tuple[str, str, str]]:
+    """(id, document, snippet) for every answer sentence that lost its formula (see builder/holes.py)."""
+    found = []
+    for q in questions:
+        seen: set[str] = set()
+        for s in q["sources"]:
+            for snippet in formula_holes(s["answer_html"]):
+                if snippet not in seen:
+                    seen.add(snippet)
+                    found.append((q["id"], s["document"], snippet))
+    return found
 
 
 def _revision(questions: list[dict], previous: Path) -> dict:

@@ -16,7 +16,7 @@ import genanki
 from bs4 import BeautifulSoup
 
 from .. import key_points
-from ..render import sanitize
+from ..render import sanitize, text_to_html
 from . import models
 
 ROOT_DECK = "GenAI Interview Prep"
@@ -153,9 +153,16 @@ def qa_fields(ctx: Context, q: dict) -> list[str]:
     ]
 
 
+def corrections_html(q: dict) -> str:
+    """What the source got wrong and what is right, said openly on the card (never a silent edit)."""
+    return "".join(
+        f'<div class="qa-correction"><b>Correction:</b> {text_to_html(c["source_said"])} '
+        f'→ {text_to_html(c["correct"])}</div>' for c in q.get("corrections") or [])
+
+
 def answer_html(q: dict) -> str:
-    """Key points first (what a learner grades against), then the full explanation."""
-    return (key_points.block_html(q)
+    """Key points first (what a learner grades against), any correction, then the full explanation."""
+    return (key_points.block_html(q) + sanitize(corrections_html(q))
             + f'<div class="qa-explanation"><div class="qa-label">Explanation</div>{card_html(q["answer_html"])}</div>')
 
 

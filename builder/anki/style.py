@@ -55,6 +55,10 @@ details > summary { cursor: pointer; font-weight: 600; }
 .qa-key-points ul { padding-left: 1.2em; margin: .25em 0; }
 .qa-key-points li { margin: .2em 0; }
 .qa-explanation > .qa-label { margin-bottom: .2em; }
+.qa-correction {
+  background: #fff6e0; border-left: 4px solid #c98a00; border-radius: 6px;
+  padding: .35em .7em; margin: .3em 0 .8em; font-size: .92em;
+}
 .cloze { font-weight: 700; color: #0a58ca; }
 .qa-cloze { font-size: 1.05em; }
 .qa-io-header { font-weight: 600; margin-bottom: .4em; }
@@ -69,6 +73,7 @@ a { color: #0a58ca; }
 .nightMode .qa-table th, .nightMode .qa-table td, .night_mode .qa-table th, .night_mode .qa-table td { border-color: #4a4a52; }
 .nightMode details, .night_mode details { border-color: #44444c; }
 .nightMode .qa-key-points, .night_mode .qa-key-points { background: #1f2a3d; border-left-color: #7fb2ff; }
+.nightMode .qa-correction, .night_mode .qa-correction { background: #3a3020; border-left-color: #e0a82e; }
 .nightMode .cloze, .night_mode .cloze, .nightMode a, .night_mode a { color: #7fb2ff; }
 .nightMode .qa-label, .night_mode .qa-label, .nightMode .qa-meta, .night_mode .qa-meta,
 .nightMode .qa-figure-caption, .night_mode .qa-figure-caption { color: #a0a0aa; }
