@@ -104,15 +104,20 @@ def _figure_block(src: str, caption: str) -> str:
 
 
 def related_list(ctx: Context, ids: list[str]) -> str:
+    """Related questions that open in place to their key points: a learner on a phone (no add-on, no
+    JavaScript) can read what each one answers with a tap. The topic and id spans after each question
+    are what the desktop add-on reads."""
     items = []
     for rid in ids[:MAX_RELATED_SHOWN]:
         r = ctx.questions.get(rid)
         if r is None:
             continue
         topic = ctx.topic_name(r["topics"][0]) if r.get("topics") else ""
-        items.append(f'<li>{r.get("question_html") or esc(r["question"])} '
-                     f'<span class="qa-topic">· {esc(topic)}</span> <span class="qa-id">{esc(rid)}</span></li>')
-    return f"<ul>{''.join(items)}</ul>" if items else ""
+        points = "".join(f"<li>{text_to_html(p)}</li>" for p in key_points.points_of(r)[0])
+        items.append(f'<details class="qa-rel"><summary>{r.get("question_html") or esc(r["question"])} '
+                     f'<span class="qa-topic">· {esc(topic)}</span> <span class="qa-id">{esc(rid)}</span></summary>'
+                     f'<ul class="qa-rel-points">{points}</ul></details>')
+    return f'<div class="qa-rel-list">{"".join(items)}</div>' if items else ""
 
 
 def qa_fields(ctx: Context, q: dict) -> list[str]:
