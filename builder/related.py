@@ -6,16 +6,20 @@ A link means "same concept, contrast pair, prerequisite or next step". It is dec
 1. Concepts: the taxonomy keywords (``decks/topics.yaml``, matched by ``builder.topics``) and their
    topics found in the question (weight 1) and its key points (``KEY_POINT_WEIGHT``), the question's
    assigned topics, acronyms in the question, and its content words (``WORD_WEIGHT``). Each concept
-   is weighted by its IDF over the whole set, so scope words ("llm", "model", "nlp") count little.
-2. Score of a pair: cosine of the two IDF-weighted concept vectors (× ``TOPIC_ONLY`` when they share
-   topics but no term), else + ``TOPIC_BONUS`` when both share
-   their main (most specific) topic, + ``DISTINCT_BONUS`` when curation.yaml lists them as
-   related-but-different (`distinct`). Pairs below ``MIN_SCORE`` are never linked.
+   is weighted by its IDF over the whole set, and scope words (taxonomy ``weak_keywords`` and
+   ``SCOPE_WORDS``: "llm", "nlp", "ai", ...) by ``SCOPE_WEIGHT`` on top, so they count little.
+2. Score of a pair: cosine of the two concept vectors; × ``TOPIC_ONLY`` when they share topics but
+   no term, otherwise + ``TOPIC_BONUS`` when both have the same main (most specific) topic;
+   + ``DISTINCT_BONUS`` when curation.yaml lists them as related-but-different (`distinct`).
+   Outside curation, pairs below ``MIN_SCORE`` are not linked.
 3. Hubs: a question that would sit in many lists (the top ``MAX_RELATED`` candidates of many others)
    has its scores divided by ``1 + HUB_DISCOUNT × (popularity / MAX_RELATED − 1)``.
-4. Links are chosen best-first and made symmetric while both ends have room (≤ ``MAX_RELATED``);
-   a question left with fewer than ``MIN_LINKS`` then links one-way to its best remaining
-   candidates whose in-degree is below ``MAX_IN``. No question is in more than ``MAX_IN`` lists.
+4. Links, in this order: curated additions; curation's `distinct` pairs (best first, one direction
+   per pair first -- the question in more such pairs lists the other -- then the reverse where there
+   is room); then all pairs best-first, made symmetric while both ends have room (≤ ``MAX_RELATED``)
+   and the pair scores at least ``RELATIVE`` × the best score of one of its ends. A question left with
+   fewer than ``MIN_LINKS`` links one-way to its best remaining candidates (score ≥ ``FLOOR_SCORE``).
+   No question is in more than ``MAX_IN`` lists.
 5. ``decks/related.yaml`` (human judgement, data only): ``add`` / ``remove`` links (both directions)
    and ``isolated`` questions that genuinely have no related question (with a reason).
 
