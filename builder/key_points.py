@@ -44,8 +44,9 @@ def problem(points: object) -> str | None:
     return None
 
 
-def load(path: Path, known_ids: set[str]) -> dict[str, list[str]]:
-    """The curated key points, checked: known ids only, each list within the limits."""
+def load(path: Path, known_ids: set[str], retired_ids: set[str] = frozenset()) -> dict[str, list[str]]:
+    """The curated key points, checked: known ids only (an id whose question was retired is skipped:
+    its entry is history, not a typo), each list within the limits."""
     file = str(path)
     if not path.exists():
         return {}
@@ -61,6 +62,8 @@ def load(path: Path, known_ids: set[str]) -> dict[str, list[str]]:
         raise InputError(file, None, "expected a mapping of question id -> list of key points")
     out: dict[str, list[str]] = {}
     for qid, points in data.items():
+        if str(qid) in retired_ids and str(qid) not in known_ids:
+            continue
         if str(qid) not in known_ids:
             raise InputError(file, str(qid)[:40], "no question has this id")
         why = problem(points)

@@ -40,6 +40,7 @@ def test_curated_file_is_checked(tmp_path):
     path.write_text("q1: [A claim.]\nq9: [Other.]\n")
     with pytest.raises(InputError, match="q9: no question has this id"):
         key_points.load(path, {"q1"})
+    assert key_points.load(path, {"q1"}, retired_ids={"q9"}) == {"q1": ["A claim."]}  # q9's question retired
     path.write_text("q1: [a, b, c, d]\n")
     with pytest.raises(InputError, match="q1: key points has 4 bullets"):
         key_points.load(path, {"q1"})
