@@ -92,6 +92,10 @@ def cmd_normalize(args) -> int:
     qs.write_atomic(paths.root / "published.json", published_text)
     for doc, n in result.summary["per_document"].items():
         print(f"  {doc}: {n} questions")
+    for qid, doc, snippet in result.summary["formula_holes"]:
+        print(f"warning: {qid} ({doc[:3]}): formula lost in conversion: {snippet!r}; restore it with a "
+              f"fix in {paths.curation.name}", file=sys.stderr)
+    print(f"  formula holes: {len(result.summary['formula_holes'])}")
     _summary(result.summary, started, f"; wrote {paths.questions}")
     return 0
 
@@ -213,6 +217,8 @@ def cmd_build(args) -> int:
     if others:
         print(f"note: {len(others)} other package(s) in {out_dir} are not from this build "
               f"(left untouched): {', '.join(map(_shown, others[:5]))}{', ...' if len(others) > 5 else ''}")
+    corrected = sum(1 for q in qset["questions"] if q.get("corrections"))
+    print(f"corrections shown: {corrected} question(s) carry a visible correction of their source")
     print(f"add-on: {out_dir / addon_package.FILE_NAME}")
     _summary(_set_summary(qset), started)
     return 0

@@ -47,6 +47,7 @@ class Curation:
     merge: list[list[str]] = field(default_factory=list)
     distinct: list[list[str]] = field(default_factory=list)
     overrides: dict[str, dict] = field(default_factory=dict)
+    corrections: dict[str, list[dict]] = field(default_factory=dict)
 
 
 def _req(entry, name: str, where: str, file: str) -> str:
@@ -103,6 +104,14 @@ def load(path: Path) -> Curation:
         if not ID_RE.match(str(qid)) or not isinstance(ov, dict):
             raise InputError(file, f"overrides.{qid}", "key must be a question id like q0042 with a mapping value")
         cur.overrides[str(qid)] = ov
+    for qid, entries in (data.get("corrections") or {}).items():
+        where = f"corrections.{qid}"
+        if not ID_RE.match(str(qid)) or not isinstance(entries, list) or not entries:
+            raise InputError(file, where, "key must be a question id like q0042 with a list of corrections")
+        cur.corrections[str(qid)] = [
+            {"source_said": _req(e, "source_said", f"{where}[{i}]", file).strip(),
+             "correct": _req(e, "correct", f"{where}[{i}]", file).strip()}
+            for i, e in enumerate(entries)]
     return cur
 
 

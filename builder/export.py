@@ -12,6 +12,8 @@ def export_set(qset: dict) -> dict:
             "id": q["id"],
             "question": q["question"],
             "answer_html": q["answer_html"],
+            **({"key_points": list(q["key_points"])} if q.get("key_points") else {}),
+            **({"corrections": [dict(c) for c in q["corrections"]]} if q.get("corrections") else {}),
             "topics": list(q["topics"]),
             "sources": [{k: s.get(k) for k in SOURCE_KEYS} for s in q.get("sources", [])],
             "related": list(q.get("related", [])),

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bs4 import BeautifulSoup
@@ -30,9 +30,12 @@ from rapidfuzz import fuzz, process
 
 from . import curation as curation_mod
 from . import dedupe
+from . import key_points
+from . import related as related_mod
 from .atomic import write_atomic  # noqa: F401 (callers write the set through questionset)
 from .errors import InputError
 from .fieldcheck import BAD_CHAR
+from .holes import formula_holes, strip_hint_suffix
 from .ids import IdRegistry, anchor
 from .parsers import PARSERS
 from .parsers.base import Occurrence, ParseError
@@ -41,7 +44,7 @@ from .textkey import Expander, key
 from .topics import TopicError, load_taxonomy
 
 FORMAT = "genai-questions/1"
-MAX_RELATED = 8
+MAX_RELATED = related_mod.MAX_RELATED
 STOPWORDS = frozenset(
     "a an and are as at be between by can could do does for from how in into is it its of on or "
     "role s some the their them these this to use used using what when where which why with would "
@@ -75,6 +78,14 @@ class DeckPaths:
     @property
     def questions(self) -> Path:
         return self.root / "questions.json"
+
+    @property
+    def key_points(self) -> Path:
+        return self.root / "key_points.yaml"
+
+    @property
+    def related(self) -> Path:
+        return self.root / "related.yaml"
 
 
 def parse_documents(sources: Path, progress=None) -> list[Occurrence]:
@@ -139,10 +150,34 @@ def content_key(expanded: str) -> str:
 
 
 def _canonical_question(members: list[Occurrence]) -> str:
-    def score(o: Occurrence):
-        return (o.question.rstrip().endswith("?"), min(len(o.question.split()), 40))
-    best = max(members, key=score)  # max keeps the first (earliest document) on ties
-    return best.question
+    """The printed wording phrased as a question, then the most complete; hint suffixes dropped."""
+    def score(text: str):
+        return (text.endswith("?"), min(len(text.split()), 40))
+    texts = [strip_hint_suffix(o.question.strip()) for o in members]
+    return max(texts, key=score)  # max keeps the first (earliest document) on ties
+
+
+RELEVANCE_STEP = 0.05  # relevance scores this close count as a tie, which the longer answer wins
+
+
+def primary_index(question: str, printed: list[str], answers: list[str], expand: Expander) -> int:
+    """The source whose answer is shown first: the one that answers the canonical question.
+
+    relevance = 0.6 × similarity of its printed question to the canonical one (RapidFuzz token
+    set ratio of the expanded content words) + 0.4 × share of the canonical question's content
+    words found in its answer. Length (plain-text words) only breaks ties, then document order.
+    """
+    want = set(content_key(expand(question)).split())
+
+    def relevance(k: int) -> float:
+        sim = fuzz.token_set_ratio(content_key(expand(printed[k])), " ".join(sorted(want))) / 100
+        have = set(content_key(expand(answers[k])).split())
+        covered = len(want & have) / len(want) if want else 0.0
+        return 0.6 * sim + 0.4 * covered
+
+    def rank(k: int):
+        return (round(relevance(k) / RELEVANCE_STEP), len(answers[k].split()), -k)
+    return max(range(len(printed)), key=rank)
 
 
 def _source_entry(o: Occurrence, answer_html: str) -> dict:
@@ -198,30 +233,6 @@ def review_pairs(result: "Result") -> list[tuple[float, str, str]]:
     return sorted(out, key=lambda t: (-t[0], t[1], t[2]))
 
 
-def _related(questions: list[dict], expand: Expander, cur, distinct_ids: set[tuple[str, str]]) -> None:
-    ckeys = [content_key(expand(q["question"])) for q in questions]
-    scores = process.cdist(ckeys, ckeys, scorer=fuzz.token_set_ratio, workers=1)
-    sort_scores = process.cdist(ckeys, ckeys, scorer=fuzz.token_sort_ratio, workers=1)
-    index = {q["id"]: i for i, q in enumerate(questions)}
-    cand: dict[int, dict[int, float]] = {i: {} for i in range(len(questions))}
-    for i in range(len(questions)):
-        for j in range(len(questions)):
-            if i != j and len(ckeys[i].split()) >= 2 and len(ckeys[j].split()) >= 2:
-                s = (float(scores[i][j]) + float(sort_scores[i][j])) / 2
-                if s >= cur.related_threshold:
-                    cand[i][j] = s
-    for a, b in distinct_ids:
-        ia, ib = index[a], index[b]
-        cand[ia][ib] = cand[ib][ia] = 100.0
-    for qid, ov in cur.overrides.items():
-        for other in ov.get("related", []) or []:
-            if qid in index and other in index:
-                cand[index[qid]][index[other]] = cand[index[other]][index[qid]] = 100.0
-    for i, q in enumerate(questions):
-        best = sorted(cand[i].items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_RELATED]
-        q["related"] = sorted(questions[j]["id"] for j, _ in best)
-
-
 @dataclass
 class Result:
     qset: dict
@@ -230,6 +241,7 @@ class Result:
     curation: curation_mod.Curation
     expand: Expander
     distinct_ids: set[tuple[str, str]]
+    distinct_groups: list[list[str]] = field(default_factory=list)  # curation `distinct` groups as ids
 
 
 def normalize(paths: DeckPaths, progress=None) -> Result:
@@ -255,9 +267,10 @@ def normalize(paths: DeckPaths, progress=None) -> Result:
         for j, ref in enumerate(group):
             idx.extend(resolver.resolve(ref, f"merge[{gi}][{j}]"))
         merges.append(idx)
-    distinct_occ = []
+    distinct_occ, distinct_refs = [], []
     for gi, group in enumerate(cur.distinct):
         resolved = [resolver.resolve(ref, f"distinct[{gi}][{j}]") for j, ref in enumerate(group)]
+        distinct_refs.append(resolved)
         for x in range(len(resolved)):
             for y in range(x + 1, len(resolved)):
                 distinct_occ.extend((a, b) for a in resolved[x] for b in resolved[y])
@@ -270,14 +283,13 @@ def normalize(paths: DeckPaths, progress=None) -> Result:
         members = [occs[i] for i in members_idx]
         ov = cur.overrides.get(qid, {})
         htmls = [markdown_to_html(o.answer_md) for o in members]
-        lengths = [len(plain_text(h).split()) for h in htmls]
-        primary = max(range(len(members)), key=lambda k: lengths[k])
+        question = ov.get("question") or _canonical_question(members)
+        primary = primary_index(question, [o.question for o in members], [plain_text(h) for h in htmls], expand)
         if ov.get("primary"):
             pick = [k for k, o in enumerate(members) if o.document.startswith(str(ov["primary"]))]
             if not pick:
                 raise InputError(cfile, f"overrides.{qid}.primary", f"{qid} has no source from document {ov['primary']}")
             primary = pick[0]
-        question = ov.get("question") or _canonical_question(members)
         p = members[primary]
         if ov.get("topics"):
             topics = list(ov["topics"])
@@ -310,7 +322,20 @@ def normalize(paths: DeckPaths, progress=None) -> Result:
         })
     questions.sort(key=lambda q: int(q["id"][1:]))
     distinct_ids = {(occ_to_id[a], occ_to_id[b]) for a, b in distinct_occ}
-    _related(questions, expand, cur, distinct_ids)
+    known = {q["id"] for q in questions}
+    for qid in cur.corrections:
+        if qid not in known:
+            raise InputError(cfile, f"corrections.{qid}", "no question has this id")
+    for q in questions:
+        if q["id"] in cur.corrections:
+            q["corrections"] = cur.corrections[q["id"]]
+    curated_points = key_points.load(paths.key_points, known, set(registry.anchors))
+    forced = {qid: list(ov.get("related") or []) for qid, ov in cur.overrides.items() if ov.get("related")}
+    related_mod.link(questions, curated_points, taxonomy, distinct_ids,
+                     related_mod.load(paths.related, known), forced)
+    for q in questions:
+        if q["id"] in curated_points:
+            q["key_points"] = curated_points[q["id"]]
     qset = {"format": FORMAT, "revision": _revision(questions, paths.questions), "questions": questions}
     summary = {
         "occurrences": len(occs),
@@ -318,8 +343,23 @@ def normalize(paths: DeckPaths, progress=None) -> Result:
         "merged": len(occs) - len(questions),
         "topics": len({t for q in questions for t in q["topics"]}),
         "per_document": _per_document(occs),
+        "formula_holes": answer_holes(questions),
     }
-    return Result(qset, registry, summary, cur, expand, distinct_ids)
+    groups = [sorted({occ_to_id[i] for ref in g for i in ref}) for g in distinct_refs]
+    return Result(qset, registry, summary, cur, expand, distinct_ids, groups)
+
+
+def answer_holes(questions: list[dict]) -> list[tuple[str, str, str]]:
+    """(id, document, snippet) for every answer sentence that lost its formula (see builder/holes.py)."""
+    found = []
+    for q in questions:
+        seen: set[str] = set()
+        for s in q["sources"]:
+            for snippet in formula_holes(s["answer_html"]):
+                if snippet not in seen:
+                    seen.add(snippet)
+                    found.append((q["id"], s["document"], snippet))
+    return found
 
 
 def _revision(questions: list[dict], previous: Path) -> dict:

@@ -19,7 +19,7 @@ from jsonschema import Draft202012Validator
 
 from addon.core import texsafe
 
-from . import fieldcheck, safeload
+from . import fieldcheck, key_points, safeload
 from .errors import InputError, shown
 from .published import check_retired
 from .render import protect_math, sanitize, text_to_html
@@ -194,8 +194,13 @@ def load_question_set(path: Path) -> dict:
                 raise InputError(file, f"{where}.related[{j}]", "a question cannot be related to itself")
             if rid not in seen:
                 raise InputError(file, f"{where}.related[{j}]", f"points to unknown id {shown(rid)}")
+        if "key_points" in q:
+            why = key_points.problem(q["key_points"])
+            if why:
+                raise InputError(file, f"{where}.key_points", f"key points {why}")
         fields = [(f"{where}.{f}", q[f]) for f in MATH_FIELDS]
         fields += [(f"{where}.sources[{k}].{f}", s[f]) for k, s in enumerate(q["sources"]) for f in MATH_FIELDS]
+        fields += [(f"{where}.key_points[{k}]", p) for k, p in enumerate(q.get("key_points") or [])]
         for place, value in fields:
             problem = check_math(value)
             if problem:
@@ -222,6 +227,8 @@ def clean_question_set(data: dict) -> dict:
     for q in data["questions"]:
         q = dict(q)
         q["question"] = q["question"].strip()
+        if q.get("key_points"):
+            q["key_points"] = [p.strip() for p in q["key_points"]]
         q["question_html"] = sanitize(dollars_to_mathjax(text_to_html(q["question"])))
         q["answer_html"] = _html(q["answer_html"])
         q["sources"] = [dict(s, answer_html=_html(s["answer_html"])) for s in q["sources"]]

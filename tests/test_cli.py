@@ -10,6 +10,7 @@ from jsonschema import Draft202012Validator
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTION_KEYS = ["id", "question", "answer_html", "topics", "sources", "related", "figures"]
+OPTIONAL_KEYS = {"key_points", "corrections"}
 SOURCE_KEYS = ["document", "number", "section", "question", "answer_html"]
 
 
@@ -35,7 +36,8 @@ def test_export_writes_exactly_the_published_shape(tmp_path):
     schema = json.loads((ROOT / "decks/schema.json").read_text())
     assert not list(Draft202012Validator(schema).iter_errors(data))
     for q in data["questions"]:
-        assert list(q) == QUESTION_KEYS
+        assert [k for k in q if k not in OPTIONAL_KEYS] == QUESTION_KEYS
+        assert q.get("key_points"), q["id"]  # the committed set carries curated key points for every question
         assert all(list(s) == SOURCE_KEYS for s in q["sources"])
         assert all(list(f) == ["ref", "caption", "source_url"] for f in q["figures"])
     docs = {s["document"] for q in data["questions"] for s in q["sources"]}

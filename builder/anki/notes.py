@@ -18,7 +18,8 @@ from bs4 import BeautifulSoup
 from addon.core import decks as deck_rule
 from addon.core import texsafe
 
-from ..render import sanitize
+from .. import key_points
+from ..render import sanitize, text_to_html
 from . import models
 
 ROOT_DECK = deck_rule.ROOT_DECK
@@ -103,15 +104,20 @@ def _figure_block(src: str, caption: str) -> str:
 
 
 def related_list(ctx: Context, ids: list[str]) -> str:
+    """Related questions that open in place to their key points: a learner on a phone (no add-on, no
+    JavaScript) can read what each one answers with a tap. The topic and id spans after each question
+    are what the desktop add-on reads."""
     items = []
     for rid in ids[:MAX_RELATED_SHOWN]:
         r = ctx.questions.get(rid)
         if r is None:
             continue
         topic = ctx.topic_name(r["topics"][0]) if r.get("topics") else ""
-        items.append(f'<li>{r.get("question_html") or esc(r["question"])} '
-                     f'<span class="qa-topic">· {esc(topic)}</span> <span class="qa-id">{esc(rid)}</span></li>')
-    return f"<ul>{''.join(items)}</ul>" if items else ""
+        points = "".join(f"<li>{text_to_html(p)}</li>" for p in key_points.points_of(r)[0])
+        items.append(f'<details class="qa-rel"><summary>{r.get("question_html") or esc(r["question"])} '
+                     f'<span class="qa-topic">· {esc(topic)}</span> <span class="qa-id">{esc(rid)}</span></summary>'
+                     f'<ul class="qa-rel-points">{points}</ul></details>')
+    return f'<div class="qa-rel-list">{"".join(items)}</div>' if items else ""
 
 
 def qa_fields(ctx: Context, q: dict) -> list[str]:
@@ -142,7 +148,7 @@ def qa_fields(ctx: Context, q: dict) -> list[str]:
     header = f'<div class="qa-label">Other explanations ({len(others)})</div>' if others else ""
     return [
         q.get("question_html") or esc(q["question"]),
-        card_html(q["answer_html"]),
+        answer_html(q),
         "".join(figures),
         header + "".join(others),
         related_list(ctx, q.get("related", [])),
@@ -150,6 +156,19 @@ def qa_fields(ctx: Context, q: dict) -> list[str]:
         sanitize(f"<ul>{''.join(attributions)}</ul>") if attributions else "",
         esc(q["id"]),
     ]
+
+
+def corrections_html(q: dict) -> str:
+    """What the source got wrong and what is right, said openly on the card (never a silent edit)."""
+    return "".join(
+        f'<div class="qa-correction"><b>Correction:</b> {text_to_html(c["source_said"])} '
+        f'→ {text_to_html(c["correct"])}</div>' for c in q.get("corrections") or [])
+
+
+def answer_html(q: dict) -> str:
+    """Key points first (what a learner grades against), any correction, then the full explanation."""
+    return (key_points.block_html(q) + sanitize(corrections_html(q))
+            + f'<div class="qa-explanation"><div class="qa-label">Explanation</div>{card_html(q["answer_html"])}</div>')
 
 
 def _norm(fragment: str) -> str:
@@ -171,7 +190,7 @@ def qa_note(ctx: Context, q: dict) -> genanki.Note:
 
 def origin_html(ctx: Context, q: dict) -> str:
     return (f'<div class="qa-question">{q.get("question_html") or esc(q["question"])}</div>'
-            f'<div class="qa-answer">{card_html(q["answer_html"])}</div>')
+            f'<div class="qa-answer">{answer_html(q)}</div>')
 
 
 def cloze_note(ctx: Context, c) -> genanki.Note:

@@ -43,11 +43,25 @@ details > summary { cursor: pointer; font-weight: 600; }
 .qa-others .qa-source-title, .qa-label { font-size: .8em; text-transform: uppercase; letter-spacing: .04em; color: #6e6e76; }
 .qa-related { margin-top: .9em; }
 .qa-related ul { padding-left: 1.2em; margin: .3em 0; }
+.qa-related details.qa-rel { margin: .3em 0; padding: .3em .6em; }
+.qa-related details.qa-rel > summary { font-weight: 500; }
+.qa-related .qa-rel-points { font-size: .92em; margin: .35em 0 .1em; }
 .qa-related .qa-topic { font-size: .8em; color: #6e6e76; }
 .qa-meta { margin-top: 1em; font-size: .78em; color: #6e6e76; border-top: 1px solid #e2e2e7; padding-top: .5em; }
 .qa-meta ul { padding-left: 1.2em; margin: .2em 0; }
 .qa-id { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: .9em; opacity: .8; }
 .qa-extra { margin-top: .6em; }
+.qa-key-points {
+  background: #eef4ff; border-left: 4px solid #0a58ca; border-radius: 6px;
+  padding: .35em .7em; margin: .3em 0 .8em;
+}
+.qa-key-points ul { padding-left: 1.2em; margin: .25em 0; }
+.qa-key-points li { margin: .2em 0; }
+.qa-explanation > .qa-label { margin-bottom: .2em; }
+.qa-correction {
+  background: #fff6e0; border-left: 4px solid #c98a00; border-radius: 6px;
+  padding: .35em .7em; margin: .3em 0 .8em; font-size: .92em;
+}
 .cloze { font-weight: 700; color: #0a58ca; }
 .qa-cloze { font-size: 1.05em; }
 .qa-io-header { font-weight: 600; margin-bottom: .4em; }
@@ -61,6 +75,8 @@ a { color: #0a58ca; }
 .nightMode .qa-table th, .night_mode .qa-table th { background: #2c2c33; }
 .nightMode .qa-table th, .nightMode .qa-table td, .night_mode .qa-table th, .night_mode .qa-table td { border-color: #4a4a52; }
 .nightMode details, .night_mode details { border-color: #44444c; }
+.nightMode .qa-key-points, .night_mode .qa-key-points { background: #1f2a3d; border-left-color: #7fb2ff; }
+.nightMode .qa-correction, .night_mode .qa-correction { background: #3a3020; border-left-color: #e0a82e; }
 .nightMode .cloze, .night_mode .cloze, .nightMode a, .night_mode a { color: #7fb2ff; }
 .nightMode .qa-label, .night_mode .qa-label, .nightMode .qa-meta, .night_mode .qa-meta,
 .nightMode .qa-figure-caption, .night_mode .qa-figure-caption { color: #a0a0aa; }
