@@ -253,3 +253,46 @@ def test_curation_typo_fixes_are_applied(committed):
     text = json.dumps(committed, ensure_ascii=False)
     assert "Part 7: Ilms" not in text and "OpenAl" not in text
     assert "Part 7: LLMs" in text and "Azure OpenAI Services" in text
+
+
+# --- formulas lost in conversion (builder/holes.py, curation fixes and drop_figures) ---------
+
+def test_no_formula_hole_is_left(fresh, committed):
+    assert fresh.summary["formula_holes"] == []
+    captions = [f["caption"] for q in committed["questions"] for f in q["figures"]]
+    assert not [c for c in captions if c.split(":")[0] == "Formula"]
+    restored = find(committed, "003", "How does LoRA work?")["sources"][0]["answer_html"]
+    assert r"only \(A\) and \(B\) are updated" in restored
+
+
+def test_holes_come_back_without_the_formula_fixes(decks_copy):
+    """The detector finds every hole the formula fixes close, and image-only formulas."""
+    paths = qs.DeckPaths(decks_copy)
+    cur = yaml.safe_load(paths.curation.read_text(encoding="utf-8"))
+    formula_fixes = [f for f in cur["fixes"] if f["document"] == "003" and "$" in f.get("replace", "")]
+    cur["fixes"] = [f for f in cur["fixes"] if f not in formula_fixes]
+    dropped = cur.pop("drop_figures")
+    paths.curation.write_text(yaml.safe_dump(cur, allow_unicode=True), encoding="utf-8")
+    holes = qs.normalize(paths).summary["formula_holes"]
+    occs = qs.parse_documents(paths.sources)
+    questions = {key(o.question): o for o in occs if o.document.startswith("003")}
+    assert formula_fixes and len(holes) >= len(formula_fixes) // 3
+    # every 003 answer a formula fix touches is reported, and every dropped figure too
+    touched = {o.line for o in questions.values() for f in formula_fixes if f["find"] in o.answer_md}
+    reported_lines = set()
+    committed = json.loads((DECKS / "questions.json").read_text(encoding="utf-8"))
+    by_id = {q["id"]: q for q in committed["questions"]}
+    for qid, doc, _ in holes:
+        reported_lines |= {s["line"] for s in by_id[qid]["sources"] if s["document"].startswith("003")}
+    assert touched <= reported_lines
+    image_holes = [h for h in holes if "only an image remains" in h[2]]
+    assert len(image_holes) == len(dropped)
+
+
+def test_drop_figures_must_name_a_figure(decks_copy):
+    paths = qs.DeckPaths(decks_copy)
+    cur = yaml.safe_load(paths.curation.read_text(encoding="utf-8"))
+    cur["drop_figures"].append("003_ch99_q1_fig1")
+    paths.curation.write_text(yaml.safe_dump(cur, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(qs.InputError, match="003_ch99_q1_fig1"):
+        qs.normalize(paths)
