@@ -235,6 +235,12 @@ def test_new_questions_get_new_ids_and_ids_are_never_reused(decks_copy, committe
     removed_id = find(committed, "002", "Embeddings in Zero-Shot Learning")["id"]
     renumbered = original[:start] + original[end:]
     doc.write_text(renumbered, encoding="utf-8")
+    points = yaml.safe_load(paths.key_points.read_text(encoding="utf-8"))
+    points.pop(removed_id, None)  # key points of a retired question would name an unknown id
+    paths.key_points.write_text(yaml.safe_dump(points, allow_unicode=True), encoding="utf-8")
+    cur = yaml.safe_load(paths.curation.read_text(encoding="utf-8"))  # and so would its text fixes
+    cur["fixes"] = [f for f in cur["fixes"] if not (f["document"] == "002" and f["find"] in original[start:end])]
+    paths.curation.write_text(yaml.safe_dump(cur, allow_unicode=True), encoding="utf-8")
     after_removal = normalize_into(paths)
     assert removed_id not in {q["id"] for q in after_removal["questions"]}
     # add a brand-new question
