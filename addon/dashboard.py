@@ -4,7 +4,7 @@ from a link on the deck overview screen.
 Data: `stats.compute()` in a background QueryOp (cached in stats; recomputed after reviews and
 collection operations while the dialog is open). The page is loaded once; later figures replace its
 content in place, so the opened nodes (remembered by tag) and the scroll position stay, and the
-children of a node closed when rendered are sent when it is opened. Actions: "Study" creates or refreshes a filtered
+descendants of a closed node are sent when it is opened. Actions: "Study" creates or refreshes a filtered
 deck for the topic through an undoable CollectionOp; "Browse" opens the browser on the topic.
 Messages from the page are `genai-dash:<action>[:<index>]`, parsed strictly by
 `dashboard_html.parse_message`; topics are referred to by their index in the computed list.
@@ -106,7 +106,10 @@ class DashboardDialog(QDialog):
         self.last_html = body
         self.loaded = False
         self.web.stdHtml(body, context=self)
-        self.web.evalWithCallback("1", lambda _r: setattr(self, "loaded", True))
+        # AnkiWebView runs evals only once the page's pycmd bridge is up (domDone): the page may
+        # send its messages from now on
+        self.web.evalWithCallback("window.genaiDash && genaiDash.ready(); 1",
+                                  lambda _r: setattr(self, "loaded", True))
 
     def update(self, cls: str, inner: str) -> None:
         """Replace the page's content in place: the scroll position and the open nodes stay."""
@@ -114,7 +117,7 @@ class DashboardDialog(QDialog):
         self.web.eval(f"window.genaiDash && genaiDash.update({json.dumps(cls)}, {json.dumps(inner)});")
 
     def fill(self, idx: int, html: str) -> None:
-        """Children of node `idx`, just opened."""
+        """Descendants of node `idx`, just opened."""
         self.web.eval(f"window.genaiDash && genaiDash.fill({int(idx)}, {json.dumps(html)});")
 
     def reject(self) -> None:
@@ -299,12 +302,15 @@ class DashboardController:
         return None
 
     def toggled(self, idx: int, opened: bool) -> None:
-        """Remember the node's state; send the children of a node that was closed when rendered."""
+        """Remember the node's state; send the descendants of a node opened in the page (closing a node
+        removes them there, so it is lazy again)."""
         tag = self.topics[idx].tag
         if self.open_tags is None:
             self.open_tags = set()
         if not opened:
             self.open_tags.discard(tag)
+            if self.topics[idx].children:
+                self.lazy.add(idx)
             return
         self.open_tags.add(tag)
         if idx in self.lazy and self.dialog is not None:

@@ -3,9 +3,11 @@
 Everything from the collection (tag names) is escaped; actions refer to topics by their INDEX in
 the computed list (`genai-dash:study:<i>`, `genai-dash:browse:<i>`), never by a raw string, and
 `parse_message()` accepts only those exact shapes. No network, no external JS: the trend charts are
-inline SVG, the tree is nested <details>; a few lines of inline JS send the button clicks and the
-opening / closing of nodes through Anki's pycmd bridge, and take in-place updates (`genaiDash`).
-Closed nodes carry no children until opened, so thousands of topics still make a small page.
+inline SVG; the tree is a FLAT list of rows (each with its depth), so a tag nested a thousand levels
+deep nests no deeper in the page (Chromium's HTML parser flattens elements nested more than 512
+deep); a few lines of inline JS open / close nodes, send the button clicks and the opening / closing
+through Anki's pycmd bridge (once it exists), and take in-place updates (`genaiDash`). Closed nodes
+carry no descendants until opened, so thousands of topics still make a small page.
 """
 from __future__ import annotations
 
@@ -49,20 +51,20 @@ def weakest(topics: Sequence) -> list[int]:
     untouched ones (which all score 0)."""
     def rank(i: int) -> tuple:
         t = topics[i]
-        group = 0 if is_weak(t) else (1 if t.cards == t.new else 2)
+        group = 0 if is_weak(t) else (1 if not t.seen else 2)
         return (group, t.mastery, -t.due, -t.cards if group == 1 else 0, t.tag.lower())
     cands = [i for i, t in enumerate(topics) if t.depth > 0 and t.cards > 0 and not t.children]
     return sorted(cands, key=rank)[:WEAKEST_N]
 
 
 def is_weak(t) -> bool:
-    """Started (some cards seen) and mastery below WEAK_BELOW."""
-    return t.cards > t.new and t.mastery < WEAK_BELOW
+    """Started (some studied card seen) and mastery below WEAK_BELOW."""
+    return t.seen > 0 and t.mastery < WEAK_BELOW
 
 
 def next_reason(t) -> str:
     """Why a topic is in the Study-next list, in a few words."""
-    if t.cards == t.new:
+    if not t.seen:
         return f"not started, {t.new} new"
     ret = f"retention {t.retention * 100:.0f}% of {t.reviews}" if t.reviews else "no recent reviews"
     return f"mastery {t.mastery:.0f} · {ret} · {t.due} due · {t.new} new"
@@ -85,11 +87,11 @@ def sparkline(values: Sequence[float], width: int = 96, height: int = 24) -> str
 
 
 BUCKETS = (("new", "New"), ("learning", "Learning"), ("young", "Young"), ("mature", "Mature"),
-           ("suspended", "Suspended"))
+           ("suspended", "Suspended"), ("buried", "Buried"))  # exclusive, as Anki's card-counts graph
 
 
 def stacked_bar(t) -> str:
-    total = t.cards + t.suspended  # suspended cards are also in their type bucket; the bar shows both
+    total = t.cards  # the buckets add up to the topic's cards
     if total <= 0:
         return '<div class="bar empty"></div>'
     parts = []
@@ -109,8 +111,11 @@ def _summary(t, r: str) -> str:
     """Tooltip of a topic's name: every figure, also those hidden in a narrow window."""
     late = f" · {t.overdue} late" if t.overdue else ""
     return (f"{t.tag}\n{t.cards} cards: {t.new} new · {t.learning} learning · {t.young} young · "
-            f"{t.mature} mature · {t.suspended} suspended\nrecall {r} · {t.due} due{late} · "
+            f"{t.mature} mature · {t.suspended} suspended · {t.buried} buried\nrecall {r} · {t.due} due{late} · "
             f"mastery {t.mastery:.0f}")
+
+
+MAX_INDENT = 12  # levels of indentation at most: deeper names stay readable (the tooltip has the whole tag)
 
 
 def _row(i: int, t, weak: set[int]) -> str:
@@ -121,7 +126,7 @@ def _row(i: int, t, weak: set[int]) -> str:
     late = f" · {t.overdue} late" if t.overdue else ""
     return (
         f'<div class="{cls}" data-idx="{i}" data-tag="{esc(t.tag)}">'
-        f'<span class="name" style="padding-left:{14 * t.depth}px" title="{esc(_summary(t, r))}">{esc(t.name)}</span>'
+        f'<span class="name" style="padding-left:{14 * min(t.depth, MAX_INDENT)}px" title="{esc(_summary(t, r))}">{esc(t.name)}</span>'
         f'<span class="cards">{t.cards}</span>'
         f"{stacked_bar(t)}"
         f'<span class="num" title="% mature">{t.mature_pct:.0f}%</span>'
@@ -149,14 +154,15 @@ def _order(idxs: list[int], topics: Sequence, sort: str) -> list[int]:
 
 def render_tree(topics: Sequence, sort: str = "weak", open_tags: set[str] | None = None,
                 lazy: set[int] | None = None) -> str:
-    """The nested <details> tree. Only OPEN nodes carry their children: a closed node gets an empty
-    `<div class="kids" data-lazy>` that the page asks for when it is opened (`expand:<i>`, filled
+    """The tree as a flat list of items in tree order (`<div class="item node|leaf" data-depth>`
+    around each row). Only OPEN nodes are followed by their descendants: a closed node is marked
+    `data-lazy` and the page asks for its descendants when it is opened (`expand:<i>`, answered
     with `render_children`), so a tag tree of thousands of topics stays a small page. The indexes
-    of those placeholders are added to `lazy`."""
+    of those closed nodes are added to `lazy`."""
     open_tags = open_tags if open_tags is not None else default_open(topics)
     tree = _TreeHtml(topics, sort, open_tags, lazy)
     roots = [i for i, t in enumerate(topics) if t.parent is None or t.parent not in tree.index]
-    return "".join(tree.node(i) for i in _order(roots, topics, sort))
+    return tree.nodes(_order(roots, topics, sort))
 
 
 def default_open(topics: Sequence) -> set[str]:
@@ -166,33 +172,50 @@ def default_open(topics: Sequence) -> set[str]:
 
 def render_children(topics: Sequence, i: int, sort: str = "weak", open_tags: set[str] | None = None,
                     lazy: set[int] | None = None) -> str:
-    """The children of topic `i` (for a lazy placeholder that was just opened)."""
+    """The descendants of topic `i` shown once it is opened (its children, and below the open ones
+    theirs), as items to insert after it."""
     tree = _TreeHtml(topics, sort, open_tags or set(), lazy)
     return tree.kids(i)
 
 
 class _TreeHtml:
+    """Renders subtrees as flat items without recursion (an explicit stack), so a tag nested 1,000
+    levels deep and opened all the way down renders like a flat one."""
+
     def __init__(self, topics: Sequence, sort: str, open_tags: set[str], lazy: set[int] | None):
         self.topics, self.sort, self.open_tags, self.lazy = topics, sort, open_tags, lazy
         self.index = {t.tag: i for i, t in enumerate(topics)}
         self.weak = {i for i in weakest(topics) if is_weak(topics[i])}  # highlighted: struggling, not unstarted
 
-    def kids(self, i: int) -> str:
+    def child_idxs(self, i: int) -> list[int]:
         idxs = [self.index[c] for c in self.topics[i].children if c in self.index]
-        return "".join(self.node(k) for k in _order(idxs, self.topics, self.sort))
+        return _order(idxs, self.topics, self.sort)
 
-    def node(self, i: int) -> str:
-        t = self.topics[i]
-        row = _row(i, t, self.weak)
-        if not any(c in self.index for c in t.children):
-            return f'<div class="leaf">{row}</div>'
-        if t.tag in self.open_tags:
-            return (f'<details class="node" data-idx="{i}" open><summary>{row}</summary>'
-                    f'<div class="kids">{self.kids(i)}</div></details>')
-        if self.lazy is not None:
-            self.lazy.add(i)
-        return (f'<details class="node" data-idx="{i}"><summary>{row}</summary>'
-                f'<div class="kids" data-lazy="1"></div></details>')
+    def kids(self, i: int) -> str:
+        return self.nodes(self.child_idxs(i))
+
+    def nodes(self, idxs: list[int]) -> str:
+        """The items of `idxs` (in that order), each open node followed by its descendants."""
+        out: list[str] = []
+        stack = list(reversed(idxs))
+        while stack:
+            i = stack.pop()
+            t = self.topics[i]
+            row = _row(i, t, self.weak)
+            kids = self.child_idxs(i)
+            level = f'data-depth="{t.depth}" role="treeitem" aria-level="{t.depth + 1}"'
+            if not kids:
+                out.append(f'<div class="item leaf" {level}>{row}</div>')
+            elif t.tag in self.open_tags:
+                out.append(f'<div class="item node open" data-idx="{i}" {level} tabindex="0" '
+                           f'aria-expanded="true">{row}</div>')
+                stack.extend(reversed(kids))
+            else:
+                if self.lazy is not None:
+                    self.lazy.add(i)
+                out.append(f'<div class="item node" data-idx="{i}" {level} tabindex="0" aria-expanded="false" '
+                           f'data-lazy="1">{row}</div>')
+        return "".join(out)
 
 
 CSS = """
@@ -224,10 +247,10 @@ CSS = """
 #genai-dash .seg.young, #genai-dash .legend .young { background: #74c476; }
 #genai-dash .seg.mature, #genai-dash .legend .mature { background: #238b45; }
 #genai-dash .seg.suspended, #genai-dash .legend .suspended { background: #bdbd22; }
-#genai-dash details > summary { list-style: none; cursor: pointer; }
-#genai-dash details > summary::-webkit-details-marker { display: none; }
-#genai-dash details > summary .name::before { content: "▸ "; }
-#genai-dash details[open] > summary .name::before { content: "▾ "; }
+#genai-dash .seg.buried, #genai-dash .legend .buried { background: #969696; }
+#genai-dash .item.node { cursor: pointer; }
+#genai-dash .item.node .name::before { content: "▸ "; }
+#genai-dash .item.node.open .name::before { content: "▾ "; }
 #genai-dash .leaf .name::before { content: "  "; white-space: pre; }
 #genai-dash button { font-size: 11px; padding: 1px 6px; }
 #genai-dash .acts { white-space: nowrap; }
@@ -244,29 +267,55 @@ CSS = """
 JS = """
 (function(){
   var root = document.getElementById('genai-dash');
+  // pycmd is defined by Anki's bridge script once its QWebChannel is up, which can be after this
+  // script runs: messages wait in a queue until then (`ready`, called from Python, whose evals
+  // AnkiWebView holds back until the bridge reports domDone).
+  var queue = [], ready = false;
+  function send(msg){
+    if (ready || typeof pycmd === 'function') { ready = true; flush(); pycmd(msg); } else { queue.push(msg); }
+  }
+  function flush(){ while (queue.length) pycmd(queue.shift()); }
+  function depth(el){ return parseInt(el.getAttribute('data-depth'), 10); }
+  function node(idx){ return root.querySelector('.item.node[data-idx="' + idx + '"]'); }
+  function close(item){
+    var d = depth(item);
+    while (item.nextElementSibling && depth(item.nextElementSibling) > d) item.nextElementSibling.remove();
+    item.classList.remove('open'); item.setAttribute('aria-expanded', 'false'); item.setAttribute('data-lazy', '1');
+  }
+  function toggle(item){
+    var idx = item.getAttribute('data-idx');
+    if (!/^[0-9]+$/.test(idx)) return;
+    var opening = !item.classList.contains('open');
+    if (opening) { item.classList.add('open'); item.setAttribute('aria-expanded', 'true'); } else { close(item); }
+    send('genai-dash:' + (opening ? 'expand' : 'collapse') + ':' + idx);
+  }
   window.genaiDash = {
+    ready: function(){ ready = true; flush(); },
     update: function(cls, html){ root.className = cls; root.innerHTML = html; },
-    fill: function(idx, html){
-      var kids = root.querySelector('details.node[data-idx="' + idx + '"] > .kids[data-lazy]');
-      if (kids) { kids.innerHTML = html; kids.removeAttribute('data-lazy'); }
+    fill: function(idx, html){  // the descendants of a node just opened (ignored if closed again meanwhile)
+      var item = node(idx);
+      if (item && item.classList.contains('open') && item.hasAttribute('data-lazy')) {
+        item.removeAttribute('data-lazy'); item.insertAdjacentHTML('afterend', html);
+      }
     }
   };
   root.addEventListener('click', function(ev){
     var el = ev.target.closest('button[data-act], a[data-act]');
-    if (!el) return;
+    if (!el) {
+      var item = ev.target.closest('.item.node');
+      if (item) toggle(item);
+      return;
+    }
     ev.preventDefault(); ev.stopPropagation();
     var act = el.getAttribute('data-act'), arg = el.getAttribute('data-arg') || el.getAttribute('data-idx');
     if (!/^(study|browse|sort|refresh)$/.test(act)) return;
-    pycmd('genai-dash:' + act + (arg ? ':' + arg : ''));
+    send('genai-dash:' + act + (arg ? ':' + arg : ''));
   });
-  // 'toggle' does not bubble: listen in the capture phase for every <details> of the tree
-  root.addEventListener('toggle', function(ev){
-    var d = ev.target;
-    if (!d.matches || !d.matches('details.node')) return;
-    var idx = d.getAttribute('data-idx');
-    if (!/^[0-9]+$/.test(idx)) return;
-    pycmd('genai-dash:' + (d.open ? 'expand' : 'collapse') + ':' + idx);
-  }, true);
+  root.addEventListener('keydown', function(ev){
+    if ((ev.key === 'Enter' || ev.key === ' ') && ev.target.matches && ev.target.matches('.item.node')) {
+      ev.preventDefault(); toggle(ev.target);
+    }
+  });
 })();
 """
 
@@ -309,7 +358,7 @@ def render_inner(topics: Sequence, *, sort: str = "weak", days: int = 30, root: 
         f'<button data-act="sort" data-arg="{other}">{sort_label}</button>'
         f'<button data-act="refresh">Refresh</button></div>'
         f'<div class="next"><b>Study next</b> (weak topics first, then topics not started)<ol>{nxt}</ol></div>'
-        f'{HEADER}<div class="tree" data-sort="{sort}">{render_tree(topics, sort, open_tags, lazy)}</div>'
+        f'{HEADER}<div class="tree" role="tree" data-sort="{sort}">{render_tree(topics, sort, open_tags, lazy)}</div>'
         f'<div class="foot">Retention: Anki\'s true retention over the last {int(days)} days (reviews). '
         f"R: {esc(src)}. Mastery 0–100 = retention (shrunk towards 85% when there are few reviews) × coverage, "
-        f"% mature and coverage; the line is its 12-week trend{timing}.</div>")
+        f"% mature and coverage of the cards not suspended; the line is its 12-week trend{timing}.</div>")

@@ -262,3 +262,6 @@ def register() -> None:
     # topic-mastery dashboard (Tools menu, overview link, refresh after reviews/operations)
     from . import dashboard
     dashboard.register(aqt.mw)
+    # retired notes and cards left in old topic decks (Tools menu, notice after an import)
+    from . import lifecycle_ui
+    lifecycle_ui.register(aqt.mw)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 
+from .core import texsafe
 from .links import ID_RE, PanelData, Linked
 from .sanitize import clean
 
@@ -52,7 +53,8 @@ document.addEventListener('click',function(e){
 
 
 def esc(text) -> str:
-    return html.escape(str(text or ""), quote=True)
+    """Escaped text, refused TeX commands made inert: the panel typesets its whole page."""
+    return html.escape(texsafe.neutralize_text(str(text or "")), quote=True)
 
 
 def page_body() -> str:

@@ -2,23 +2,28 @@
 
     python -m addon.report --collection PATH [--json] [--root TAG] [--days N]
 
-Prints a table of every topic under the root tag (default GenAI): card buckets, % mature, true
-retention with its review count, retrievability (FSRS or the interval-based estimate), due and
-overdue, mastery 0–100 and its 12-week trend. `--json` prints
+Prints a table of every topic under the root tag (default GenAI; matched like Anki's `tag:` search,
+Unicode case-insensitive): card buckets (new, learning, young, mature, suspended, buried; exclusive,
+they add up to the cards), % mature, true retention with its review count, retrievability (FSRS or
+the interval-based estimate), due and overdue, mastery 0–100 and its 12-week trend. `--json` prints
 `{"root", "days", "fsrs", "topics": [{"tag", "cards", "new", ..., "retention", "mastery", ...}]}`
 with `retention` a fraction or null.
 
-A missing, locked (open in Anki or another process) or non-collection file gives one line on
-stderr and exit status 2, never a traceback. The collection is only read.
+A missing, locked (open in Anki or another process), oversized or non-collection file, or anything
+but a regular file, gives one line on stderr and exit status 2, never a traceback. The collection is
+only read: the report runs on a private copy in a temporary folder (snapshot.py), so the user's
+file, its folder and its modification time stay exactly as they were.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import sqlite3
+import signal
 import sys
 from pathlib import Path
+
+from .snapshot import SnapshotError, show, snapshot
 
 EXIT_ERROR = 2
 
@@ -27,55 +32,32 @@ class ReportError(Exception):
     pass
 
 
-def _precheck(path: Path) -> None:
-    """Refuse what Anki would choke on or, worse, turn into a new collection."""
-    if not path.exists():
-        raise ReportError(f"{path}: collection not found")
-    if path.is_dir():
-        raise ReportError(f"{path}: is a folder, not a collection file (collection.anki2)")
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(16)
-    except OSError as exc:
-        raise ReportError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if head != b"SQLite format 3\x00":
-        raise ReportError(f"{path}: not an Anki collection (not an SQLite database)")
-    try:
-        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=0.5)
-        try:
-            has_col = con.execute("select 1 from sqlite_master where type = 'table' and name = 'col'").fetchone()
-        finally:
-            con.close()
-    except sqlite3.OperationalError as exc:
-        if "locked" in str(exc).lower() or "busy" in str(exc).lower():
-            raise ReportError(f"{path}: collection is in use by another program (close Anki first)") from None
-        return  # let Anki itself decide (e.g. a WAL file needing recovery)
-    except sqlite3.DatabaseError:
-        raise ReportError(f"{path}: not an Anki collection (damaged or not a database)") from None
-    if not has_col:
-        raise ReportError(f"{path}: not an Anki collection (no 'col' table)")
-
-
-def open_collection(path: Path):
-    _precheck(path)
+def open_collection(copy: Path, path: Path):
+    """Open the private copy `copy` (see snapshot.py) of the user's `path` with Anki."""
     try:
         from anki.collection import Collection
     except ImportError:
         raise ReportError("the 'anki' Python package is not installed (pip install anki)") from None
+    name = show(path)
     try:
-        return Collection(str(path))
+        return Collection(str(copy))
     except Exception as exc:  # noqa: BLE001 - Anki raises DBError / AnkiException subclasses
         text = f"{type(exc).__name__} {exc}".lower()
-        if "locked" in text or "busy" in text or type(exc).__name__ == "DBError" and not str(exc):
-            raise ReportError(f"{path}: collection is in use by another program (close Anki first)") from None
         if "too new" in text or "toonew" in text:
-            raise ReportError(f"{path}: collection was written by a newer Anki version") from None
-        raise ReportError(f"{path}: cannot open the collection ({type(exc).__name__}: "
-                          f"{str(exc).splitlines()[0][:120] if str(exc) else 'no details'})") from None
+            raise ReportError(f"{name}: collection was written by a newer Anki version") from None
+        detail = _detail(exc).replace(str(copy), "collection") or "no details"
+        raise ReportError(f"{name}: cannot open the collection ({type(exc).__name__}: {detail})") from None
 
 
-FIELDS = ("tag", "name", "depth", "parent", "cards", "new", "learning", "young", "mature", "suspended", "due",
-          "overdue", "reviews", "passed", "retention", "young_reviews", "mature_reviews", "retrievability",
+def _detail(exc: BaseException) -> str:
+    """The first line of an exception's message, printable and at most 120 characters."""
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    text = text if text.isprintable() else repr(text)[1:-1]
+    return text if len(text) <= 120 else text[:119] + "…"
+
+
+FIELDS = ("tag", "name", "depth", "parent", "cards", "new", "learning", "young", "mature", "suspended", "buried",
+          "due", "overdue", "reviews", "passed", "retention", "young_reviews", "mature_reviews", "retrievability",
           "knowledge", "r_source", "mature_pct", "coverage", "mastery", "trend", "trend_mature", "trend_seen",
           "children")
 
@@ -98,7 +80,7 @@ def _safe_text(s: str) -> str:
 
 def format_table(topics, days: int) -> str:
     head = (f"{'topic':<44} {'cards':>5} {'new':>5} {'lrn':>4} {'young':>5} {'mat':>5} {'susp':>4} "
-            f"{'due':>4} {'%mat':>5} {'retention':>12} {'R':>5} {'mastery':>7}  trend(12w)")
+            f"{'bur':>4} {'due':>4} {'%mat':>5} {'retention':>12} {'R':>5} {'mastery':>7}  trend(12w)")
     lines = [head, "-" * len(head)]
     for t in topics:
         label = _safe_text("  " * t.depth + t.name)
@@ -107,11 +89,29 @@ def format_table(topics, days: int) -> str:
         ret = f"{t.retention * 100:.0f}% ({t.reviews})" if t.retention is not None else "– (0)"
         r = f"{t.retrievability * 100:.0f}%" if t.retrievability is not None else "–"
         lines.append(f"{label:<44} {t.cards:>5} {t.new:>5} {t.learning:>4} {t.young:>5} {t.mature:>5} "
-                     f"{t.suspended:>4} {t.due:>4} {t.mature_pct:>5.1f} {ret:>12} {r:>5} {t.mastery:>7.1f}  "
-                     f"{sparkline(t.trend)}")
+                     f"{t.suspended:>4} {t.buried:>4} {t.due:>4} {t.mature_pct:>5.1f} {ret:>12} {r:>5} "
+                     f"{t.mastery:>7.1f}  {sparkline(t.trend)}")
     lines.append(f"retention: Anki's true retention over the last {days} days (reviews in brackets); "
                  f"R: {'FSRS retrievability' if topics and topics[0].r_source == 'fsrs' else 'interval-based estimate'}")
     return "\n".join(lines)
+
+
+def _terminate(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+def _read(path: Path, root: str, days: int):
+    """(topics, fsrs) computed on a private copy of the collection; the user's file is only read."""
+    from . import stats
+    with snapshot(path) as copy:
+        col = open_collection(copy, path)
+        try:
+            return stats.compute(col, root=root, days=days, use_cache=False), stats._fsrs_enabled(col)
+        finally:
+            try:
+                col.close(downgrade=False)
+            except Exception:  # noqa: BLE001
+                pass
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,32 +128,29 @@ def main(argv: list[str] | None = None) -> int:
     if not root or any(ch.isspace() for ch in root):
         print("error: --root must be one tag (no spaces)", file=sys.stderr)
         return EXIT_ERROR
-    col = None
+    path = Path(args.collection).expanduser()
     try:
-        col = open_collection(Path(args.collection).expanduser())
-        from . import stats
-        topics = stats.compute(col, root=root, days=args.days, use_cache=False)
-        fsrs = stats._fsrs_enabled(col)
-    except ReportError as exc:
+        previous = signal.signal(signal.SIGTERM, _terminate)  # `finally` still removes the private copy
+    except (ValueError, OSError):  # not the main thread
+        previous = None
+    try:
+        topics, fsrs = _read(path, root, args.days)
+    except (ReportError, SnapshotError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - never a traceback
-        print(f"error: {args.collection}: {type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else ''}",
-              file=sys.stderr)
+        print(f"error: {show(path)}: {type(exc).__name__}: {_detail(exc)}", file=sys.stderr)
         return EXIT_ERROR
     finally:
-        if col is not None:
-            try:
-                col.close(downgrade=False)
-            except Exception:  # noqa: BLE001
-                pass
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     if args.json:
         text = json.dumps(to_json(topics, root, args.days, fsrs), ensure_ascii=False, indent=1)
     elif not topics:
-        text = f"no cards tagged {root} or below"
+        text = f"no cards tagged {show(root)} or below"
     else:
         text = format_table(topics, args.days)
     try:

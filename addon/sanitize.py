@@ -11,13 +11,17 @@ enters the panel's webview:
 - `a href`: http(s) only (opened outside Anki); `img src`: a plain media file
   name from the collection (no scheme, no path, no `..`), so the panel never
   loads anything from the network or the file system;
-- `class`: only math and the builder's `qa-*` classes; comments are removed.
+- `class`: only math and the builder's `qa-*` classes; comments are removed;
+- math: TeX commands outside the allow-list (`core/texsafe.py`: `\\href`, `\\style`, …)
+  are made inert, so the panel's MathJax never turns them into links or CSS.
 """
 from __future__ import annotations
 
 import re
 
 from bs4 import BeautifulSoup, Comment, Doctype, ProcessingInstruction
+
+from .core import texsafe
 
 ALLOWED_TAGS = frozenset({
     "p", "br", "hr", "ul", "ol", "li", "strong", "em", "b", "i", "u", "s", "del",
@@ -103,7 +107,7 @@ def clean(fragment: str | None) -> str:
             attrs["rel"] = "noopener noreferrer"
             attrs["target"] = "_blank"
         tag.attrs = attrs
-    return str(soup)
+    return texsafe.neutralize(str(soup))  # on the serialized result: unwrapping can join text
 
 
 def text_of(fragment: str | None) -> str:

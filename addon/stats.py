@@ -18,12 +18,22 @@ bench/bench_dashboard.py times it on 50,000 cards / 1,000,000 revlog rows.
 
 Definitions (checked against Anki 26.x searches; see tests/test_addon_stats.py):
 
-- buckets, disjoint, by card *type*: new = type 0 (`is:new`); learning = type 1 or 3
-  (`is:learn`); young = type 2 with ivl < 21 (`is:review -is:learn prop:ivl<21`); mature =
-  type 2 with ivl >= 21 (`is:review -is:learn prop:ivl>=21`). Relearning cards (type 3) count as
-  learning only. new + learning + young + mature = cards.
-- suspended = queue -1 (`is:suspended`). Suspended cards ARE ALSO counted in their type bucket
-  (as Anki's `is:new` / `is:learn` / `is:review` searches do), so `suspended` overlaps the buckets.
+- buckets, exclusive, as the card-counts graph of Anki's statistics screen (rslib
+  stats/graphs/card_counts.rs, "excluding inactive"): suspended = queue -1 (`is:suspended`);
+  buried = queue -2 / -3 (`is:buried`); every other card by its type: new = type 0
+  (`is:new -is:suspended -is:buried`), learning = type 1 or 3 (`is:learn ...`; Anki's graph shows
+  relearning separately), young / mature = type 2 with ivl < 21 / >= 21
+  (`is:review -is:learn prop:ivl<21 ...`). new + learning + young + mature + suspended + buried = cards.
+- mastery is about the cards being studied: suspended cards are left out of it (neither a gap nor
+  knowledge: a card one chose not to study should not keep a topic from "known" forever), buried
+  cards (hidden until tomorrow) count by their type, so burying does not move mastery for a day. So its inputs are active = cards - suspended,
+  seen = active cards not new, mature = active mature cards; % mature and coverage are shares of
+  the active cards, and the trend replays the same population (reviews of cards suspended now do
+  not move its mature / seen counts). Retention keeps every review (Anki's true retention of the
+  topic's search).
+- the root tag is matched as Anki's `tag:` search matches it (rslib search/sqlwriter.rs: the SQL
+  `regexp` `(?i).* root(::| ).*` on Anki's own connection, Unicode case-insensitive; here once per
+  tag string, after a LIKE pre-filter), so `genai::ünïcode` finds `GenAI::Ünïcode`.
 - due = `is:due` (review / day-learning queue with due <= today, learning queue with due <= now +
   learn-ahead limit); overdue = review / day-learning queue with due < today, or learning queue
   with due before the start of today.
@@ -73,6 +83,9 @@ class TopicStats:
     young: int = 0
     mature: int = 0
     suspended: int = 0
+    buried: int = 0
+    buried_new: int = 0  # buried cards by type: for the mastery inputs (buried cards are studied)
+    buried_mature: int = 0
     due: int = 0
     overdue: int = 0
     reviews: int = 0  # true-retention reviews in the window
@@ -97,6 +110,20 @@ class TopicStats:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @property
+    def active(self) -> int:
+        """Cards being studied: all but the suspended ones (the mastery population)."""
+        return self.cards - self.suspended
+
+    @property
+    def seen(self) -> int:
+        """Active cards that are not new (buried ones by their type): 0 = topic not started."""
+        return self.active - self.new - self.buried_new
+
+    @property
+    def active_mature(self) -> int:
+        return self.mature + self.buried_mature
+
 
 def mastery_score(retention_pass: float, retention_n: float, mature: float, seen: float, cards: float) -> float:
     """0–100. retention_hat = (pass + PRIOR_RETENTION*PRIOR_WEIGHT) / (n + PRIOR_WEIGHT)."""
@@ -117,25 +144,52 @@ def _fsrs_enabled(col) -> bool:
         return False
 
 
-def _like_escape(s: str) -> str:
-    return s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+_RE_META = frozenset("\\.+*?()|[]{}^$#&-~")  # what Rust's regex::escape escapes (also valid in Python)
+
+
+def _re_escape(s: str) -> str:
+    return "".join("\\" + ch if ch in _RE_META else ch for ch in s)
+
+
+def like_superset(root: str) -> str:
+    """A cheap SQL LIKE pre-filter that lets through every tag string `tag_regex` can match: LIKE folds
+    ASCII case only, so `_` (one character) stands for each non-ASCII character and for k / s (whose
+    case variants include the Kelvin sign and long s); the regexp then runs once per tag string."""
+    out = []
+    for ch in root:
+        if ch in "%_\\":
+            out.append("\\" + ch)
+        elif not ch.isascii() or ch in "kKsS":
+            out.append("_")
+        else:
+            out.append(ch)
+    return "% " + "".join(out) + "%"
+
+
+def tag_regex(root: str) -> str:
+    """The pattern Anki's `tag:<root>` search hands to SQL `regexp` (a literal root, no wildcards):
+    Rust regex, `(?i)` = Unicode simple case folding; `notes.tags` is space-padded."""
+    return f"(?i).* {_re_escape(root)}(::| ).*"
 
 
 CARD_SQL = """
 select n.tags,
   count(*),
-  sum(c.type = 0),
-  sum(c.type in (1, 3)),
-  sum(c.type = 2 and c.ivl < {mature}),
-  sum(c.type = 2 and c.ivl >= {mature}),
+  sum(c.queue >= 0 and c.type = 0),
+  sum(c.queue >= 0 and c.type in (1, 3)),
+  sum(c.queue >= 0 and c.type = 2 and c.ivl < {mature}),
+  sum(c.queue >= 0 and c.type = 2 and c.ivl >= {mature}),
   sum(c.queue = -1),
+  sum(c.queue in (-2, -3)),
+  sum(c.queue in (-2, -3) and c.type = 0),
+  sum(c.queue in (-2, -3) and c.type = 2 and c.ivl >= {mature}),
   sum((c.queue in (2, 3) and c.due <= :today) or (c.queue in (1, 4) and c.due <= :learn_cutoff)),
   sum((c.queue in (2, 3) and c.due < :today) or (c.queue in (1, 4) and c.due < :day_start)),
   sum({r}),
   count({r})
 from cards c join notes n on n.id = c.nid
 where n.tags like :like escape '\\'
-group by n.tags
+group by n.tags having n.tags regexp :tag_re
 """
 
 R_FSRS = ("extract_fsrs_retrievability(c.data, case when c.odue != 0 then c.odue else c.due end, c.ivl, "
@@ -157,11 +211,11 @@ _ELIG = ("(r.ease between 1 and 4 and not (r.type = 3 and r.factor = 0) "
 # Output, one row per tag string (each column two packed counts, see _unpack):
 #   0, 1        window true retention: young (reviews, passes), mature (reviews, passes)
 #   2 .. 2+NW   per week w < NW (0 = the last 7 days): (reviews, passes)
-#   _OFF_D ..   per week w < ND: (mature delta, seen delta), signed
+#   _OFF_D ..   per week w < ND: (mature delta, seen delta), signed, of the cards not suspended now
 _COLS = (["sum(case when x.inwin and x.young then {P} + x.pass end)",
           "sum(case when x.inwin and not x.young then {P} + x.pass end)"]
          + [f"sum(case when x.wk = {w} and x.fod then {{P}} + x.pass end)" for w in range(NW)]
-         + [f"sum(case when x.wk = {w} then x.dm * {{P}} + x.ds end)" for w in range(ND)])
+         + [f"sum(case when x.wk = {w} and c.queue != -1 then x.dm * {{P}} + x.ds end)" for w in range(ND)])
 _NCOL = len(_COLS)
 _OFF_D = 2 + NW
 REVLOG_SQL = """
@@ -180,7 +234,7 @@ x as (
 select n.tags, """ + ", ".join(_COLS) + """
 from x join cards c on c.id = x.cid join notes n on n.id = c.nid
 where n.tags like :like escape '\\'
-group by n.tags
+group by n.tags having n.tags regexp :tag_re
 """
 
 
@@ -205,7 +259,7 @@ def _cache_key(col, root: str, days: int, now: int | None) -> tuple:
                      " (select max(mod) from cards), (select count() from cards),"
                      " (select max(mod) from notes), (select count() from notes)")
     minute = now if now is not None else int(time.time()) // 60
-    return (str(getattr(col, "path", id(col))), tuple(stamp or ()), root.lower(), days, minute,
+    return (str(getattr(col, "path", id(col))), tuple(stamp or ()), fold(root), days, minute,
             _fsrs_enabled(col), col.sched.today)
 
 
@@ -224,18 +278,35 @@ def compute(col, root: str = "GenAI", days: int = 30, now: int | None = None,
     return result
 
 
-class _Tree:
-    """The topics under the root: lowercase keys `a::b::c` with their first-seen spelling, and the
-    roll-up of per-tag-string rows into every topic a row belongs to (each tag and its ancestors up
-    to the root, as a set: a card tagged `GenAI::A::x` and `GenAI::A::y` counts once for `GenAI::A`
-    and once for `GenAI`)."""
+def fold(s: str) -> str:
+    """Unicode *simple* case folding, char by char, as Rust's regex `(?i)` (so Anki's tag search)
+    compares: `Ü`/`ü`, `Σ`/`ς`/`σ`, `ẞ`/`ß`, Kelvin sign/`k` are equal; `ß`/`ss`, `İ`/`i`, `ı`/`I` are not
+    (str.casefold() would fold `ß` to `ss`; str.lower() keeps `ς` != `σ`, re.IGNORECASE equates `İ`/`i`)."""
+    if s.isascii():
+        return s.lower()
+    out = []
+    for ch in s:
+        f = ch.casefold()
+        if len(f) != 1:  # a full folding (ß -> ss): the simple one, if any, is the one-char lowercase
+            f = ch.lower()
+            if len(f) != 1:
+                f = ch
+        out.append(f)
+    return "".join(out)
 
-    def __init__(self, root_l: str):
-        self.root_l = root_l
-        self.prefix = root_l + "::"
-        self.root_depth = root_l.count("::")  # parts above the root: not topics
+
+class _Tree:
+    """The topics under the root: case-folded keys `a::b::c` (see `fold`) with their first-seen
+    spelling, and the roll-up of per-tag-string rows into every topic a row belongs to (each tag and
+    its ancestors up to the root, as a set: a card tagged `GenAI::A::x` and `GenAI::A::y` counts once
+    for `GenAI::A` and once for `GenAI`). A tag belongs to the root as for Anki's `tag:<root>`."""
+
+    def __init__(self, root: str):
+        self.root_f = fold(root)
+        self.prefix = self.root_f + "::"
+        self.root_depth = root.count("::")  # parts above the root: not topics
         self.spelling: dict[str, str] = {}
-        self._chains: dict[str, tuple[str, ...]] = {}  # lowercase tag -> it and its ancestors
+        self._chains: dict[str, tuple[str, ...] | None] = {}  # tag -> it and its ancestors (None: not ours)
         self._nodes: dict[str, tuple[str, ...]] = {}  # tag string -> its topics
 
     def nodes(self, tags: str) -> tuple[str, ...]:
@@ -243,11 +314,12 @@ class _Tree:
         if got is None:
             chains = []
             for tag in (tags or "").split():
-                low = tag.lower()
-                if low == self.root_l or low.startswith(self.prefix):
-                    chain = self._chains.get(low)
-                    if chain is None:
-                        chain = self._chains[low] = self._register(tag)
+                chain = self._chains.get(tag, ())
+                if chain == ():
+                    f = fold(tag)
+                    chain = self._chains[tag] = (self._register(tag) if f == self.root_f
+                                                 or f.startswith(self.prefix) else None)
+                if chain is not None:
                     chains.append(chain)
             got = chains[0] if len(chains) == 1 else tuple(set().union(*chains))
             self._nodes[tags] = got
@@ -258,7 +330,7 @@ class _Tree:
         chain = []
         for i in range(len(parts), self.root_depth, -1):
             spelling = "::".join(parts[:i])
-            key = spelling.lower()
+            key = fold(spelling)
             self.spelling.setdefault(key, spelling)
             chain.append(key)
         return tuple(chain)
@@ -295,20 +367,20 @@ def _compute(col, root: str, days: int, now: int | None) -> list[TopicStats]:
         learn_ahead = int(learn_ahead)
     except (TypeError, ValueError):
         learn_ahead = 1200
-    like = "% " + _like_escape(root) + "%"
+    tag_re, like = tag_regex(root), like_superset(root)
     fsrs = _fsrs_enabled(col)
-    tree = _Tree(root.lower())
+    tree = _Tree(root)
 
     card_sql = CARD_SQL.format(mature=MATURE_IVL, r=R_FSRS if fsrs else R_INTERVAL)
     params = dict(today=today, next_day_at=next_day_at, now=now_s, learn_cutoff=now_s + learn_ahead,
-                  day_start=day_start, like=like)
-    cards = tree.roll_up(col.db.all(*_named(card_sql, params)), 10)
+                  day_start=day_start, tag_re=tag_re, like=like)
+    cards = tree.roll_up(col.db.all(*_named(card_sql, params)), 13)
 
     next_ms = next_day_at * 1000
     win_start = next_ms - days * DAY_MS
     start = min(win_start, next_ms - NW * WEEK_MS)
     day0_ms = next_ms - (today + 1 + 36500) * DAY_MS  # any day boundary far in the past keeps divisions >= 0
-    rparams = dict(start=start, next_ms=next_ms, win_start=win_start, like=like, day0_ms=day0_ms)
+    rparams = dict(start=start, next_ms=next_ms, win_start=win_start, tag_re=tag_re, like=like, day0_ms=day0_ms)
     revlog_sql = REVLOG_SQL.format(week=WEEK_MS, day=DAY_MS, mature=MATURE_IVL, P=PACK)
     revs = tree.roll_up(col.db.all(*_named(revlog_sql, rparams)), _NCOL)
 
@@ -318,8 +390,8 @@ def _compute(col, root: str, days: int, now: int | None) -> list[TopicStats]:
         t = topics[key] = TopicStats(tag=spelling, name=parts[-1], depth=len(parts) - 1,
                                      parent="::".join(parts[:-1]) if len(parts) > 1 else None,
                                      r_source="fsrs" if fsrs else "interval")
-        (t.cards, t.new, t.learning, t.young, t.mature, t.suspended, t.due, t.overdue, r_sum,
-         t.r_cards) = cards.get(key, [0] * 10)  # a topic first seen by the revlog statement (notes edited between)
+        (t.cards, t.new, t.learning, t.young, t.mature, t.suspended, t.buried, t.buried_new, t.buried_mature,
+         t.due, t.overdue, r_sum, t.r_cards) = cards.get(key, [0] * 13)  # a topic first seen by the revlog statement (notes edited between)
         v = _unpack(revs[key])  # the last roll-up knows every topic
         t.young_reviews, t.young_passed, t.mature_reviews, t.mature_passed = v[:4]
         t.reviews = t.young_reviews + t.mature_reviews
@@ -327,22 +399,23 @@ def _compute(col, root: str, days: int, now: int | None) -> list[TopicStats]:
         t.retention = round(t.passed / t.reviews, 4) if t.reviews else None
         t.knowledge = round(r_sum, 2)
         t.retrievability = round(r_sum / t.r_cards, 4) if t.r_cards else None
-        t.mature_pct = round(100.0 * t.mature / t.cards, 1) if t.cards else 0.0
-        seen = t.cards - t.new
-        t.coverage = round(seen / t.cards, 4) if t.cards else 0.0
-        t.mastery = mastery_score(t.passed, t.reviews, t.mature, seen, t.cards)
-        t.trend, t.trend_mature, t.trend_seen = _trend(t, v, seen)
+        active, seen, mature = t.active, t.seen, t.active_mature  # suspended cards left out (see above)
+        t.mature_pct = round(100.0 * mature / active, 1) if active else 0.0
+        t.coverage = round(seen / active, 4) if active else 0.0
+        t.mastery = mastery_score(t.passed, t.reviews, mature, seen, active)
+        t.trend, t.trend_mature, t.trend_seen = _trend(t, v)
 
     for t in topics.values():
-        if t.parent is not None and t.parent.lower() in topics:
-            topics[t.parent.lower()].children.append(t.tag)
+        if t.parent is not None and fold(t.parent) in topics:
+            topics[fold(t.parent)].children.append(t.tag)
     for t in topics.values():
         t.children.sort(key=str.lower)
     return sorted(topics.values(), key=lambda t: t.tag.lower())
 
 
-def _trend(t: TopicStats, v: list, seen: int) -> tuple[list[float], list[int], list[int]]:
-    """Mastery, mature and seen cards at the end of each of the last TREND_WEEKS weeks, oldest first.
+def _trend(t: TopicStats, v: list) -> tuple[list[float], list[int], list[int]]:
+    """Mastery, mature and seen cards (of the cards not suspended now) at the end of each of the last
+    TREND_WEEKS weeks, oldest first.
     `v` is the topic's unpacked revlog vector: window (reviews, passes) young and mature, then
     (reviews, passes) per week, then (mature delta, seen delta) per week.
 
@@ -354,14 +427,14 @@ def _trend(t: TopicStats, v: list, seen: int) -> tuple[list[float], list[int], l
         if k:
             dm += v[2 * _OFF_D + 2 * (k - 1)]
             ds += v[2 * _OFF_D + 2 * (k - 1) + 1]
-        mature_then = min(t.cards, max(0, t.mature + dm))
-        seen_then = min(t.cards, max(0, seen + ds))
+        mature_then = min(t.active, max(0, t.active_mature + dm))
+        seen_then = min(t.active, max(0, t.seen + ds))
         if k == 0:
             score = t.mastery
         else:
             n = sum(v[4 + 2 * w] for w in range(k, k + TREND_RET_WEEKS))
             p = sum(v[5 + 2 * w] for w in range(k, k + TREND_RET_WEEKS))
-            score = mastery_score(p, n, mature_then, seen_then, t.cards)
+            score = mastery_score(p, n, mature_then, seen_then, t.active)
         scores.append(score)
         matures.append(mature_then)
         seens.append(seen_then)

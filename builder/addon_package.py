@@ -8,10 +8,10 @@ fixed timestamp and permissions, so the same sources give identical bytes.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import zipfile
 from pathlib import Path
+
+from . import atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 ADDON_DIR = ROOT / "addon"
@@ -55,21 +55,19 @@ def _entry(name: str) -> zipfile.ZipInfo:
     return info
 
 
-def build(out_dir: Path, addon_dir: Path = ADDON_DIR, manifest: Path = MANIFEST) -> Path:
-    """Write `out_dir/genai-interview-prep.ankiaddon` atomically; return its path."""
+def write(target: Path, addon_dir: Path = ADDON_DIR, manifest: Path = MANIFEST) -> None:
+    """Write the add-on zip to `target` (a temporary file of an `atomic.Outputs` transaction)."""
     data = load_manifest(manifest)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / FILE_NAME
-    fd, tmp = tempfile.mkstemp(prefix=f".{FILE_NAME}.", suffix=".tmp", dir=out_dir)
-    os.close(fd)
-    try:
-        with zipfile.ZipFile(tmp, "w") as zf:
-            zf.writestr(_entry("manifest.json"), json.dumps(data, indent=2, sort_keys=True) + "\n")
-            for rel in addon_files(addon_dir):
-                zf.writestr(_entry(rel.as_posix()), (addon_dir / rel).read_bytes())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    with zipfile.ZipFile(target, "w") as zf:
+        zf.writestr(_entry("manifest.json"), json.dumps(data, indent=2, sort_keys=True) + "\n")
+        for rel in addon_files(addon_dir):
+            zf.writestr(_entry(rel.as_posix()), (addon_dir / rel).read_bytes())
+
+
+def build(out_dir: Path, addon_dir: Path = ADDON_DIR, manifest: Path = MANIFEST) -> Path:
+    """Write `out_dir/genai-interview-prep.ankiaddon` on its own, all-or-nothing; return its path."""
+    load_manifest(manifest)  # a bad manifest fails before anything is created
+    with atomic.Outputs(out_dir) as out:
+        with out.file(FILE_NAME) as tmp:
+            write(tmp, addon_dir, manifest)
+    return Path(out_dir) / FILE_NAME

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import InputError
+from .errors import InputError, safe_part
 
 ROOT = Path(__file__).resolve().parents[1]
 DECKS = ROOT / "decks"
@@ -50,6 +50,11 @@ def _set_summary(qset: dict) -> dict:
             "topics": len({t for q in qs for t in q["topics"]})}
 
 
+def _shown(name: str) -> str:
+    """A file name fit for one terminal line: non-printable characters escaped, shortened."""
+    return safe_part(name, 200)
+
+
 def cmd_normalize(args) -> int:
     from . import questionset as qs
 
@@ -72,8 +77,10 @@ def cmd_normalize(args) -> int:
             print(f"# {score:5.1f} {a} / {b}\n  - [{ref(a)}, {ref(b)}]")
         print(f"{len(pairs)} look-alike pairs to decide (merge or distinct in {paths.curation})", file=sys.stderr)
         return 0
+    published_text = _published(result, paths, Path(args.cache_dir))
+    text = qs.dumps(result.qset)  # a revived note may have moved the revision on
     if args.check:
-        stale = [p.name for p, t in ((paths.questions, text), (paths.ids, ids_text))
+        stale = [p.name for p, t in ((paths.questions, text), (paths.ids, ids_text), (paths.root / "published.json", published_text))
                  if not p.exists() or p.read_text(encoding="utf-8") != t]
         if stale:
             print(f"error: {', '.join(stale)} in {paths.root} is stale; run: python3 build.py normalize", file=sys.stderr)
@@ -82,6 +89,7 @@ def cmd_normalize(args) -> int:
         return 0
     qs.write_atomic(paths.ids, ids_text)
     qs.write_atomic(paths.questions, text)
+    qs.write_atomic(paths.root / "published.json", published_text)
     for doc, n in result.summary["per_document"].items():
         print(f"  {doc}: {n} questions")
     for qid, doc, snippet in result.summary["formula_holes"]:
@@ -92,14 +100,48 @@ def cmd_normalize(args) -> int:
     return 0
 
 
+def _published(result, paths, cache_dir: Path) -> str:
+    """decks/published.json after this normalize: build the notes once to see what ships (and what left).
+
+    A note that comes back after being retired needs a newer timestamp than its stub, so the set's
+    revision moves forward then."""
+    import tempfile
+    import warnings
+
+    from . import published
+    from . import questionset as qs
+    from .anki import notes, package
+    from .topics import load_taxonomy
+
+    record_path = paths.root / "published.json"
+    record = published.load(record_path)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="genai-media-") as media, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", module="genanki")
+        build = package.collect(result.qset, paths.root, Path(media), cache_dir, load_taxonomy(paths.topics))
+    now_emitted = published.emitted(build.notes, notes.guid)
+    old = qs.load_questions(paths.questions)["questions"] if paths.questions.exists() else []
+    new, revived = published.update(
+        record, now_emitted, notes.GUID_NS, {q["id"]: q for q in old}, result.registry.anchors,
+        {q["id"] for q in result.qset["questions"]}, int(time.time()))
+    if revived:
+        rev = result.qset["revision"]
+        rev["timestamp"] = max(rev["timestamp"], int(time.time()))
+    return published.dumps(new)
+
+
 def _load_set(args) -> dict:
     from . import questionset as qs
     from . import validate
 
     if getattr(args, "input", None):
         return validate.load_question_set(Path(args.input))
-    return validate.load_question_set(Path(args.decks) / "questions.json") if args.strict else \
+    from . import published
+
+    qset = validate.load_question_set(Path(args.decks) / "questions.json") if args.strict else \
         qs.load_questions(Path(args.decks) / "questions.json")
+    # the committed set's retired notes come from its record of everything ever published
+    return {**qset, "retired": published.retired_entries(published.load(Path(args.decks) / "published.json"))}
 
 
 def cmd_export(args) -> int:
@@ -119,10 +161,9 @@ def cmd_export(args) -> int:
 def cmd_build(args) -> int:
     import warnings
 
-    from . import addon_package
+    from . import addon_package, atomic, buildstate, fieldcheck
     from .anki import package
     from .export import export_set
-    from .questionset import write_atomic
     from .topics import TopicError, load_taxonomy
 
     started = time.perf_counter()
@@ -133,31 +174,52 @@ def cmd_build(args) -> int:
     except TopicError as e:
         raise InputError(str(decks_dir / "topics.yaml"), None, str(e)) from None
     if getattr(args, "input", None):
-        # A user's file: its modification time dates the notes. Anki re-imports a note only when it
-        # is newer, so an edited file updates notes in place; an untouched file rebuilds identically.
+        # A user's file: its modification time dates the notes (buildstate moves the time on when the
+        # notes changed within the same second). Anki re-imports a note only when it is newer.
         qset = {**qset, "revision": {"timestamp": int(Path(args.input).stat().st_mtime)}}
     out_dir = Path(args.output_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     cache = Path(args.cache_dir)
     cache.mkdir(parents=True, exist_ok=True)
     bar = Progress(5, "build")
-    import tempfile
-    with tempfile.TemporaryDirectory(prefix="genai-media-") as media, warnings.catch_warnings():
+    # All outputs are written as temporary files first and renamed in together (builder/atomic.py):
+    # a failure anywhere leaves the previous outputs as they were.
+    with atomic.scratch_dir() as media, warnings.catch_warnings(), atomic.Outputs(out_dir) as out:
         warnings.filterwarnings("ignore", module="genanki")
-        build = package.collect(qset, decks_dir, Path(media), cache, taxonomy, progress=bar)
+        build = package.collect(qset, decks_dir, media, cache, taxonomy, progress=bar)
+        fieldcheck.check_notes(build.notes, decks_dir)
+        stamp = buildstate.Stamp(out_dir, build.notes, build.timestamp)  # newer whenever the notes changed
+        build.timestamp = stamp.timestamp
         groups = package.select(build, args.split)
         for name, built in groups.items():
-            package.write_package(out_dir / f"{name}.apkg", built, Path(media), build.timestamp)
+            with out.file(f"{name}.apkg") as tmp:
+                package.write_package(tmp, built, media, build.timestamp)
         bar("packages")
+        out.write("questions.json", json.dumps(export_set(qset), indent=1, ensure_ascii=False) + "\n")
+        with out.file(addon_package.FILE_NAME) as tmp:  # the desktop add-on ships with every build
+            addon_package.write(tmp)
     bar.close()
-    write_atomic(out_dir / "questions.json", json.dumps(export_set(qset), indent=1, ensure_ascii=False) + "\n")
-    addon = addon_package.build(out_dir)  # the desktop add-on ships with every build
+    stamp.save()
     counts = build.counts()
-    corrected = sum(1 for q in qset["questions"] if q.get("corrections"))
+    live = sum(1 for v in groups.values() for n in v if n.kind != "retired")
+    assert live == len(build.notes) - counts["retired"], "every note must be in exactly one package"
+    total = live + counts["retired"]
+    if out.removed:
+        print(f"removed {len(out.removed)} temporary file(s) of an interrupted build from {out_dir}")
+    if args.split:
+        for name, built in groups.items():
+            key = package.split_key(built[0], args.split)
+            print(f"  {name}.apkg: {len(built)} note{'s' * (len(built) != 1)} "
+                  f"({_shown(key) if key is not None else 'no source'})")
     print(f"notes: {counts['qa']} Q&A, {counts['cloze']} cloze, {counts['io']} image occlusion, "
-          f"{counts['figure']} figure; {len(groups)} package(s) in {out_dir}")
+          f"{counts['figure']} figure, {counts['retired']} retired = {total} in {len(groups)} package(s) in {out_dir}")
+    others = sorted(p.name for p in out_dir.glob(f"{package.PACKAGE_STEM}*.apkg")
+                    if p.stem not in groups)
+    if others:
+        print(f"note: {len(others)} other package(s) in {out_dir} are not from this build "
+              f"(left untouched): {', '.join(map(_shown, others[:5]))}{', ...' if len(others) > 5 else ''}")
+    corrected = sum(1 for q in qset["questions"] if q.get("corrections"))
     print(f"corrections shown: {corrected} question(s) carry a visible correction of their source")
-    print(f"add-on: {addon}")
+    print(f"add-on: {out_dir / addon_package.FILE_NAME}")
     _summary(_set_summary(qset), started)
     return 0
 
@@ -171,6 +233,7 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command")
     n = sub.add_parser("normalize", help="parse the five documents into decks/questions.json (deterministic)")
     n.add_argument("--check", action="store_true", help="only check that the committed set is up to date (exit 1 if stale)")
+    n.add_argument("--cache-dir", default=str(ROOT / ".cache" / "figures"), help="rendered-figure cache (default: .cache/figures)")
     n.add_argument("--review", action="store_true", help="list question pairs that may be duplicates and are not yet reviewed in curation.yaml")
     n.set_defaults(func=cmd_normalize)
     e = sub.add_parser("export", help="write the question set in the published schema (decks/schema.json)")
@@ -198,11 +261,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; nothing was written", file=sys.stderr)
         return 130
-    except OSError as e:
-        print(f"error: {e.filename or ''}: {e.strerror}", file=sys.stderr)
+    except OSError as e:  # names the file being written or read: `error: dist/x.apkg: No space left on device`
+        where = f"{_shown(str(e.filename))}: " if e.filename else ""
+        print(f"error: {where}{safe_part(e.strerror or e, 200)}", file=sys.stderr)
         return 2
     except Exception as e:  # a bug, not bad input: still one line; BUILD_DEBUG=1 shows the traceback
         if os.environ.get("BUILD_DEBUG"):
             raise
-        print(f"internal error: {type(e).__name__}: {e} (set BUILD_DEBUG=1 for details)", file=sys.stderr)
+        print(f"internal error: {type(e).__name__}: {safe_part(e, 200)} (set BUILD_DEBUG=1 for details)", file=sys.stderr)
         return 1

@@ -11,8 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from . import fieldcheck, safeload
 from .errors import InputError
 from .textkey import key
 
@@ -76,13 +75,11 @@ def _ref_list(value, where: str, file: str) -> list[list[str]]:
 def load(path: Path) -> Curation:
     """Read and check curation.yaml; any problem is an InputError naming the entry."""
     file = str(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError as e:
-        raise InputError(file, None, f"cannot read: {e.strerror}") from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        raise InputError(file, f"line {mark.line + 1}" if mark else None, "invalid YAML") from None
+    data = safeload.load_yaml(safeload.read_text(path), file) or {}
+    for steps, text, _ in fieldcheck.walk_strings(data):
+        problem = fieldcheck.bad_char(text)
+        if problem:
+            raise InputError(file, ".".join(map(str, steps)) or None, f"{problem} is not allowed")
     if not isinstance(data, dict):
         raise InputError(file, None, "top level must be a mapping")
     cur = Curation()

@@ -20,4 +20,5 @@ def export_set(qset: dict) -> dict:
             "figures": [{"ref": f["ref"], "caption": f.get("caption", ""), "source_url": f.get("source_url")}
                         for f in q.get("figures", [])],
         })
-    return {"questions": out}
+    retired = {"retired": list(qset["retired"])} if qset.get("retired") else {}
+    return {"questions": out, **retired}

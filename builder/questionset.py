@@ -31,7 +31,9 @@ from rapidfuzz import fuzz, process
 from . import curation as curation_mod
 from . import dedupe
 from . import key_points
+from .atomic import write_atomic  # noqa: F401 (callers write the set through questionset)
 from .errors import InputError
+from .fieldcheck import BAD_CHAR
 from .holes import formula_holes, strip_hint_suffix
 from .ids import IdRegistry, anchor
 from .parsers import PARSERS
@@ -94,6 +96,10 @@ def parse_documents(sources: Path, progress=None) -> list[Occurrence]:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
             raise InputError(str(path), None, f"cannot read as UTF-8 text: {e}") from None
+        bad = BAD_CHAR.search(text)
+        if bad:
+            raise InputError(str(path), f"line {text.count(chr(10), 0, bad.start()) + 1}",
+                             f"control character U+{ord(bad.group(0)):04X} is not allowed")
         try:
             out.extend(parser(text, path.name))
         except ParseError as e:
@@ -411,17 +417,12 @@ def dumps(qset: dict) -> str:
     return json.dumps(qset, indent=1, ensure_ascii=False) + "\n"
 
 
-def write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-
-
 def load_questions(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise InputError(str(path), None, f"cannot read: {e.strerror}") from None
-    except json.JSONDecodeError as e:
-        raise InputError(str(path), f"line {e.lineno} column {e.colno}", f"invalid JSON: {e.msg}") from None
+    """The committed set, read with the same limits and character checks as a user's file."""
+    from . import safeload, validate
 
+    data = safeload.read_file(path)
+    validate.check_strings(data, str(path))
+    if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
+        raise InputError(str(path), None, "not a question set (no 'questions' list)")
+    return data

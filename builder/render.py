@@ -5,7 +5,9 @@ One renderer for every document so all cards look alike:
 - `$…$` / `$$…$$` become `\\(…\\)` / `\\[…\\]` (Anki's MathJax never reads `$`),
 - headings are demoted to <h4>–<h6>: an answer sits under the card's question,
 - the result passes an allow-list sanitizer (nh3): no scripts, event handlers,
-  iframes, styles or non-http(s) links, whatever the input contained.
+  iframes, styles or non-http(s) links, whatever the input contained;
+- math passes the TeX allow-list (`addon.core.texsafe`): a refused command such as
+  `\\href` or `\\style` is made inert, so MathJax cannot turn it into links or CSS.
 """
 from __future__ import annotations
 
@@ -15,6 +17,10 @@ import re
 import nh3
 from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+from addon.core import texsafe
+
+from .fieldcheck import BAD_CHAR
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "ul", "ol", "li", "strong", "em", "b", "i", "u", "s", "del",
@@ -91,16 +97,21 @@ def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
 
 
 def sanitize(fragment: str) -> str:
-    """Allow-list sanitize an HTML fragment (used for every field, including user input)."""
-    return nh3.clean(
-        fragment,
+    """Allow-list sanitize an HTML fragment (used for every field, including user input).
+
+    Characters with no place in HTML (U+001F is Anki's field separator) are dropped
+    here too, a last net behind the validation that rejects them in input files; TeX
+    commands outside the allow-list are made inert (texsafe) for MathJax.
+    """
+    return texsafe.neutralize(nh3.clean(
+        BAD_CHAR.sub("", fragment),
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https"},
         link_rel="noopener noreferrer",
         attribute_filter=_attribute_filter,
         strip_comments=True,
-    ).strip()
+    ).strip())
 
 
 def markdown_to_html(markdown: str) -> str:
@@ -108,11 +119,21 @@ def markdown_to_html(markdown: str) -> str:
     return sanitize(_MD.render(markdown))
 
 
+_MATH_SPAN = re.compile(r"\\\((.*?)\\\)|\\\[(.*?)\\\]", re.S)
+
+
+def protect_math(html_text: str) -> str:
+    r"""Escape `<`/`>` inside `\( \)` and `\[ \]`: `\(p<q\)` stays math instead of
+    being read as a tag by the sanitizer (which would drop text and leave `\(` open)."""
+    return _MATH_SPAN.sub(lambda m: m.group(0).replace("<", "&lt;").replace(">", "&gt;"), html_text)
+
+
 _INLINE_MATH = re.compile(r"(?<![\\$])\$(?!\$)(.+?)(?<![\\$])\$(?!\$)")
 
 
 def text_to_html(text: str) -> str:
     """Escape plain text (a question) for HTML, turning `$…$` math into `\\(…\\)`."""
+    text = texsafe.neutralize_text(text)
     out, pos = [], 0
     for m in _INLINE_MATH.finditer(text):
         out.append(html.escape(text[pos:m.start()], quote=False))

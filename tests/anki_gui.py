@@ -4,9 +4,10 @@
 (language set, no first-run dialog, update checks or sync), installs the built
 .ankiaddon as a learner would plus a harness add-on, runs Anki under xvfb-run
 with a timeout, and returns the harness's result after the checks every run
-shares. A harness is `HARNESS_BASE` (result file, error capture, watchdog,
-package import) followed by its own steps, which define WAIT_TRIES,
-WATCHDOG_MS, IMPORT_SETTLE_MS, `after_import()` and `addon_errors()`.
+shares. A harness is `HARNESS_BASE` (result file, error capture including the
+JavaScript console of every webview, watchdog, package import) followed by its
+own steps, which define WAIT_TRIES, WATCHDOG_MS, IMPORT_SETTLE_MS,
+`after_import()` and `addon_errors()`.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from aqt.qt import QTimer
 
 OUT = Path(os.environ["GENAI_GUI_OUT"])
 APKG = os.environ["GENAI_GUI_APKG"]
-result = {"stage": "loaded", "errors": [], "ok": False}
+result = {"stage": "loaded", "errors": [], "js_errors": [], "ok": False}
 _started = {"import": False}
 
 
@@ -126,6 +127,45 @@ def on_deck_browser(*_args):
 
 gui_hooks.main_window_did_init.append(on_init)
 gui_hooks.deck_browser_did_render.append(on_deck_browser)
+
+
+# JavaScript console errors of every Anki webview (the add-on's panel, preview and dashboard, and
+# Anki's own pages our add-on adds to): Anki only prints them ("JS error ..."), so catch them at
+# AnkiWebPage.javaScriptConsoleMessage, which every AnkiWebView's page routes its console through.
+from aqt.qt import QWebEnginePage
+from aqt.webview import AnkiWebPage
+
+_console_message = AnkiWebPage.javaScriptConsoleMessage
+_JS_ERROR = QWebEnginePage.JavaScriptConsoleMessageLevel.ErrorMessageLevel
+
+
+def _on_console(page, level, msg, line, src):
+    try:
+        if level == _JS_ERROR or "Uncaught" in str(msg):  # errors, and uncaught exceptions at any level
+            view = page.parent()  # the AnkiWebView; its parent: DashboardDialog, LinksPanel, a Previewer...
+            owner = view.parent() if view is not None else None
+            result["js_errors"].append({"owner": type(owner).__name__, "window": view.window().windowTitle()
+                                        if view is not None else "", "level": getattr(level, "name", str(level)),
+                                        "message": str(msg)[:500], "line": line, "source": str(src)[:120]})
+            write()
+    except Exception:
+        result["errors"].append("console capture: " + traceback.format_exc())
+    return _console_message(page, level, msg, line, src)
+
+
+AnkiWebPage.javaScriptConsoleMessage = _on_console
+
+# Test-only: GENAI_GUI_THROW_IN=<class name of a page's context> (e.g. DashboardDialog) adds a
+# script that throws to that page, to prove the capture above reports a broken page.
+_THROW_IN = os.environ.get("GENAI_GUI_THROW_IN")
+
+
+def _inject_throw(web_content, context):
+    if _THROW_IN and type(context).__name__ == _THROW_IN:
+        web_content.body += '<script>throw new Error("genai-gui-injected");</script>'
+
+
+gui_hooks.webview_will_set_content.append(_inject_throw)
 '''
 
 PROFILE_SETUP = r'''
@@ -157,8 +197,10 @@ def nonblank(path: Path) -> int:
 
 
 
-def launch(built_package, tmp_path: Path, harness: str, name: str, seconds: int) -> tuple[dict, Path]:
-    """Run Anki with the harness; return (result, output folder) after the common assertions."""
+def launch(built_package, tmp_path: Path, harness: str, name: str, seconds: int,
+           extra_env: dict[str, str] | None = None, js_errors_expected: bool = False) -> tuple[dict, Path]:
+    """Run Anki with the harness; return (result, output folder) after the common assertions
+    (no Python error, no add-on error, no JavaScript console error unless `js_errors_expected`)."""
     assert shutil.which("xvfb-run"), "xvfb-run is missing: run the suite with python3 tests/run.py, which installs it"
     dist, _, _ = built_package
     base = tmp_path / "anki-base"
@@ -168,6 +210,8 @@ def launch(built_package, tmp_path: Path, harness: str, name: str, seconds: int)
     env.update(QTWEBENGINE_CHROMIUM_FLAGS="--no-sandbox", ANKI_SINGLE_INSTANCE_KEY=f"genai-{name}-{uuid.uuid4().hex}",
                GENAI_GUI_OUT=str(out), GENAI_GUI_APKG=str(dist / "genai-interview-prep.apkg"),
                PYTHONDONTWRITEBYTECODE="1", ANKI_NOHIGHDPI="1")
+    env.pop("GENAI_GUI_THROW_IN", None)
+    env.update(extra_env or {})
     setup = subprocess.run([sys.executable, "-c", PROFILE_SETUP, str(base)], capture_output=True, text=True,
                            env=env, timeout=60)
     assert setup.returncode == 0 and "profile ok" in setup.stdout, setup.stderr
@@ -185,5 +229,7 @@ def launch(built_package, tmp_path: Path, harness: str, name: str, seconds: int)
     result = json.loads(result_file.read_text())
     assert result["errors"] == [], result["errors"]
     assert result.get("addon_errors") == [], result.get("addon_errors")
+    if not js_errors_expected:
+        assert result["js_errors"] == [], result["js_errors"]
     assert result["ok"] and result["stage"] == "done", (result["stage"], proc.stderr[-3000:])
     return result, out

@@ -29,7 +29,7 @@ def built_package(tmp_path_factory):
     proc = subprocess.run([sys.executable, str(ROOT / "build.py"), "build", "--output-dir", str(base / "dist"),
                            "--cache-dir", str(cache)], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
-    m = re.search(r"notes: (\d+) Q&A, (\d+) cloze, (\d+) image occlusion, (\d+) figure", proc.stdout)
+    m = re.search(r"notes: (\d+) Q&A, (\d+) cloze, (\d+) image occlusion, (\d+) figure, (\d+) retired", proc.stdout)
     assert m, proc.stdout
-    counts = dict(zip(["qa", "cloze", "io", "figure"], map(int, m.groups())))
+    counts = dict(zip(["qa", "cloze", "io", "figure", "retired"], map(int, m.groups())))
     return base / "dist", counts, cache

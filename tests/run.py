@@ -26,7 +26,9 @@ DEBIAN_PACKAGES: dict[str, str] = {
 DEBIAN_LIBRARIES = (
     "libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 "
     "libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libnss3 libxcomposite1 libxdamage1 "
-    "libxrandr2 libxtst6 libasound2 libegl1 libgl1 libfontconfig1 libdbus-1-3 libxkbfile1").split()
+    "libxrandr2 libxtst6 libasound2 libegl1 libgl1 libfontconfig1 libdbus-1-3 libxkbfile1 "
+    # WebKitGTK for AnkiMobile's engine (tests/test_phone_related.py, run by the system python3)
+    "gir1.2-webkit2-4.1 python3-gi python3-gi-cairo").split()
 
 
 def _installed(pkg: str) -> bool:

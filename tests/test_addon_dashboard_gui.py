@@ -5,7 +5,8 @@ the built package, creates review history through the scheduler, opens the dashb
 Tools menu, reads the rendered tree from the webview and compares it with `stats.compute()`, opens
 a closed node (its children arrive on demand), refreshes (the node stays open, the scroll position
 stays), clicks "Study" on a topic (JS click -> pycmd -> handler -> CollectionOp), checks the filtered deck, follows
-the overview link, photographs the dialog at 800×600 and quits. Any add-on exception fails the test.
+the overview link, photographs the dialog at 800×600, closes and reopens the dialog (the node stays open),
+closes the node in the page and quits. Any add-on exception or JavaScript console error fails the test.
 """
 from __future__ import annotations
 
@@ -14,15 +15,16 @@ import shutil
 from anki_gui import launch, nonblank
 from conftest import ROOT
 
-HARNESS = r'''
-WAIT_TRIES = 150
-WATCHDOG_MS = 80000
-IMPORT_SETTLE_MS = 300
-
-
+ADDON_ERRORS = r'''
 def addon_errors():
     from genai_interview_prep import dashboard, hooks
     return list(dashboard.controller.errors) + list(hooks.controller.errors)
+'''
+
+HARNESS = ADDON_ERRORS + r'''
+WAIT_TRIES = 150
+WATCHDOG_MS = 80000
+IMPORT_SETTLE_MS = 300
 
 
 @guard
@@ -78,11 +80,19 @@ def after_import():
              and "genai-dash" in c.dialog.last_html and "tree" in c.dialog.last_html, read_dom, "dashboard data")
 
 
-ROWS_JS = ("(function(sel){var rows=[].slice.call(document.querySelectorAll(sel));"
+ROWS_JS = ("(function(sel, rows){rows=rows||[].slice.call(document.querySelectorAll(sel));"
            "return rows.map(function(r){return {idx: r.getAttribute('data-idx'), tag: r.getAttribute('data-tag'),"
            "mastery: r.querySelector('.mastery').textContent, ret: r.querySelector('.ret').textContent,"
            "cards: r.querySelector('.cards').textContent, weak: r.classList.contains('weak'),"
            "bar: r.querySelectorAll('.bar .seg').length, svg: r.querySelectorAll('svg.spark polyline').length}});})")
+
+
+# the rows shown below node idx: the items after it, up to the next one at its depth or above
+BELOW_JS = ("(function(idx){var n=document.querySelector('.item.node[data-idx=\"'+idx+'\"]'), out=[];"
+            "if(!n) return out; var d=+n.getAttribute('data-depth');"
+            "for(var e=n.nextElementSibling; e && +e.getAttribute('data-depth')>d; e=e.nextElementSibling)"
+            " out.push(e.querySelector('.row'));"
+            "return n.hasAttribute('data-lazy') ? [] : out;})")
 
 
 def dom_wait(js, then, what):
@@ -114,8 +124,8 @@ def read_dom():
     result["weak_tags"] = [c.topics[i].tag for i in dashboard_html.weakest(c.topics)
                            if dashboard_html.is_weak(c.topics[i])]
     js = ("(function(){return {rows: " + ROWS_JS + "('#genai-dash .tree .row'),"
-          "lazy: [].map.call(document.querySelectorAll('#genai-dash details.node > .kids[data-lazy]'),"
-          " function(k){return k.parentNode.getAttribute('data-idx');}),"
+          "lazy: [].map.call(document.querySelectorAll('#genai-dash .item.node[data-lazy]'),"
+          " function(k){return k.getAttribute('data-idx');}),"
           "next: document.querySelectorAll('#genai-dash .next li').length,"
           "width: document.documentElement.scrollWidth, client: document.documentElement.clientWidth};})()")
     c.dialog.web.evalWithCallback(js, guard(after_dom))
@@ -132,13 +142,12 @@ def after_dom(dom):
     weak_parent = "::".join(result["weak_tags"][0].split("::")[:2]) if result["weak_tags"] else None
     idx = next((i for i in lazy if c.topics[i].tag == weak_parent), lazy[0])
     result["expanded_tag"] = c.topics[idx].tag
-    c.dialog.web.eval(f"document.querySelector('details.node[data-idx=\"{idx}\"] > summary').click();")
-    sel = f"details.node[data-idx=\"{idx}\"] > .kids:not([data-lazy]) > * .row"
-    dom_wait(f"document.querySelectorAll('{sel}').length", lambda _n: read_children(idx, sel), "children")
+    c.dialog.web.eval(f"document.querySelector('.item.node[data-idx=\"{idx}\"] > .row').click();")
+    dom_wait(BELOW_JS + f"({idx}).length", lambda _n: read_children(idx), "children")
 
 
 @guard
-def read_children(idx, sel):
+def read_children(idx):
     from genai_interview_prep import dashboard
     c = dashboard.controller
     def got(rows):
@@ -147,7 +156,8 @@ def read_children(idx, sel):
         c.dialog.web.eval("window.scrollTo(0, 120);")
         c.refresh()
         wait_for(lambda: not c.computing, lambda: QTimer.singleShot(800, check_after_refresh), "refresh")
-    c.dialog.web.evalWithCallback(ROWS_JS + f"('#genai-dash {sel}')", guard(got))
+    c.dialog.web.evalWithCallback(f"(function(){{var rows = {BELOW_JS}({idx});"
+                                  f" return {ROWS_JS}(null, rows);}})()", guard(got))
     result["expanded_idx"] = idx
 
 
@@ -156,8 +166,8 @@ def check_after_refresh():
     from genai_interview_prep import dashboard
     c = dashboard.controller
     idx = result["expanded_idx"]
-    js = (f"(function(){{var d=document.querySelector('details.node[data-idx=\"{idx}\"]');"
-          f"return {{open: !!(d && d.open), kids: d ? d.querySelectorAll(':scope > .kids .row').length : 0,"
+    js = (f"(function(){{var d=document.querySelector('.item.node[data-idx=\"{idx}\"]');"
+          f"return {{open: !!(d && d.classList.contains('open')), kids: {BELOW_JS}({idx}).length,"
           f" scroll: window.scrollY}};}})()")
     def got(state):
         result["after_refresh"] = state
@@ -214,6 +224,38 @@ def done():
     from genai_interview_prep import dashboard
     c = dashboard.controller
     result["dialog_visible_after_link"] = c.dialog is not None and c.dialog.isVisible()
+    # closed and opened again: the figures are cached, so the whole page loads at once (before the
+    # page's pycmd bridge is up) with the node opened earlier still open
+    c.dialog.reject()
+    stage("reopen")
+    c.action.trigger()
+    wait_for(lambda: c.dialog is not None and c.dialog.loaded and not c.computing and not c.pending,
+             lambda: QTimer.singleShot(800, reopened), "reopened dashboard")
+
+
+@guard
+def reopened():
+    from genai_interview_prep import dashboard
+    c = dashboard.controller
+    idx = result["expanded_idx"]
+    node = f"document.querySelector('.item.node[data-idx=\"{idx}\"]')"
+    def got(state):
+        result["reopened"] = state
+        # closing the node in the page removes its rows there; the add-on marks it lazy again
+        c.dialog.web.eval(f"{node}.querySelector('.row .name').click();")
+        gone = (f"(function(){{var n={node}, nx=n.nextElementSibling; return !n.classList.contains('open')"
+                f" && !(nx && +nx.getAttribute('data-depth') > +n.getAttribute('data-depth'));}})()")
+        dom_wait(gone, lambda _v: wait_for(lambda: idx in c.lazy, collapsed, "collapse message"), "closed node")
+    c.dialog.web.evalWithCallback(f"(function(){{var d={node}; return {{open: !!(d && d.classList.contains('open')),"
+                                  f" kids: {BELOW_JS}({idx}).length}};}})()", guard(got))
+
+
+@guard
+def collapsed():
+    from genai_interview_prep import dashboard
+    c = dashboard.controller
+    result["collapsed"] = {"open_tag": c.topics[result["expanded_idx"]].tag in c.open_tags,
+                           "lazy": result["expanded_idx"] in c.lazy}
     result["ok"] = True
     stage("done")
     finish()
@@ -254,6 +296,9 @@ def test_real_anki_dashboard(built_package, tmp_path):
     assert s["undo"], s
     # the overview link opens (or raises) the dashboard
     assert result["overview_link"] is True and result["dialog_visible_after_link"]
+    # opened again: the node is still open with its rows; closing it in the page closes it in the add-on
+    assert result["reopened"] == {"open": True, "kids": len(kids)}, result["reopened"]
+    assert result["collapsed"] == {"open_tag": False, "lazy": True}
     assert result["menu_text"] == "GenAI topic mastery"
     # screenshot
     path = out / "addon-dashboard.png"
@@ -261,3 +306,41 @@ def test_real_anki_dashboard(built_package, tmp_path):
     shots = ROOT / "dist" / "screenshots"  # tests/screenshots/addon-dashboard.png is a committed copy
     shots.mkdir(parents=True, exist_ok=True)
     shutil.copy(path, shots / "addon-dashboard.png")
+
+
+THROW_HARNESS = ADDON_ERRORS + r'''
+WAIT_TRIES = 150
+WATCHDOG_MS = 60000
+IMPORT_SETTLE_MS = 300
+
+
+@guard
+def after_import():
+    from genai_interview_prep import dashboard
+    c = dashboard.controller
+    c.action.trigger()
+    wait_for(lambda: c.dialog is not None and c.topics and not c.computing and c.dialog.loaded, settle,
+             "dashboard")
+
+
+@guard
+def settle():
+    def done():
+        result["ok"] = True
+        stage("done")
+        finish()
+    QTimer.singleShot(1000, done)
+'''
+
+
+def test_a_javascript_error_in_the_dashboard_fails_the_harness(built_package, tmp_path):
+    """The console capture can fail: the harness (not the add-on) adds a script that throws to the
+    dashboard page, and the run reports exactly that error, from that webview, and no other (the
+    dashboard's own script, which runs first, raises nothing even when the page loads before the
+    pycmd bridge is up, as it does here)."""
+    result, _ = launch(built_package, tmp_path, THROW_HARNESS, "throw", 90,
+                       extra_env={"GENAI_GUI_THROW_IN": "DashboardDialog"}, js_errors_expected=True)
+    errors = result["js_errors"]
+    assert errors and all(e["message"] == "Uncaught Error: genai-gui-injected" for e in errors), errors
+    assert {(e["owner"], e["window"], e["level"]) for e in errors} == {
+        ("DashboardDialog", "Topic mastery", "ErrorMessageLevel")}, errors

@@ -3,7 +3,9 @@ escaping of hostile tag names, the strict pycmd grammar, sorting, weakest-topic 
 night mode, the empty state, and the filtered-deck search of "Study this topic"."""
 from __future__ import annotations
 
+import html
 import re
+from html.parser import HTMLParser
 
 import pytest
 from anki.collection import Collection
@@ -201,12 +203,80 @@ def test_closed_nodes_send_their_children_on_demand():
     lazy2: set[int] = set()
     again = dh.render(topics, open_tags={"GenAI", "GenAI::A3", "GenAI::A3::F2"}, lazy=lazy2)
     assert 'data-tag="GenAI::A3::F2::L7"' in again and index["GenAI::A3::F2"] not in lazy2
-    assert f'data-idx="{index["GenAI::A3"]}" open' in again
+    assert f'class="item node open" data-idx="{index["GenAI::A3"]}"' in again
 
 
 def test_page_updates_in_place():
     inner = dh.render_inner(sample())
     page = dh.page("night", inner)
     assert page.count('id="genai-dash"') == 1 and inner in page and 'class="night"' in page
-    assert "genaiDash" in page and "update:" in page and "fill:" in page and "'toggle'" in page
+    assert "genaiDash" in page and "update:" in page and "fill:" in page and "ready:" in page
     assert "<script" not in inner  # innerHTML updates run no script; the page's script stays
+
+
+class _Items(HTMLParser):
+    """The tree items of a rendered page in order, as (tag, data-depth), and the deepest element
+    nesting of the markup."""
+
+    def __init__(self):
+        super().__init__()
+        self.level, self.deepest, self.items, self._depth = 0, 0, [], None
+
+    def handle_starttag(self, tag, attrs):
+        self.level += 1
+        self.deepest = max(self.deepest, self.level)
+        a = dict(attrs)
+        if "item" in (a.get("class") or "").split():
+            self._depth = int(a["data-depth"])
+        elif a.get("data-tag") is not None and self._depth is not None:
+            self.items.append((html.unescape(a["data-tag"]), self._depth))
+            self._depth = None
+
+    def handle_endtag(self, tag):
+        self.level -= 1
+
+
+def test_a_thousand_level_tag_renders_opened_all_the_way_down(tmp_path):
+    """A real collection with a tag 1,000 levels deep: stats.compute() gives its 1,000 topics; with every
+    node opened, the page and its in-place re-renders hold every row in tree order with its depth
+    (no RecursionError), the markup stays shallow (Chromium's parser flattens elements nested over
+    512 deep), and opening the deepest closed node sends its child."""
+    levels = 1000
+    chain = ["GenAI"] + [f"L{k}" for k in range(1, levels)]
+    deep = "::".join(chain)
+    col = Collection(str(tmp_path / "deep.anki2"))
+    try:
+        note = col.new_note(col.models.by_name("Basic"))
+        note["Front"], note["Back"] = "deep", "a"
+        note.tags = [deep, "GenAI::Other"]
+        col.add_note(note, col.decks.id("Default"))
+        assert deep in col.get_note(note.id).tags  # Anki keeps the tag whole
+        topics = stats.compute(col, root="GenAI", days=30)
+    finally:
+        col.close()
+    tags = ["::".join(chain[:k]) for k in range(1, levels + 1)]
+    assert {t.tag for t in topics} == set(tags) | {"GenAI::Other"}
+    by_tag = {t.tag: t for t in topics}
+    assert by_tag[deep].depth == levels - 1 and by_tag[deep].cards == 1
+
+    opened = set(tags)
+    for _ in range(2):  # first page, then a re-render (what a refresh sends)
+        lazy: set[int] = set()
+        inner = dh.render_inner(topics, open_tags=opened, lazy=lazy)
+        assert lazy == set()
+        items = _Items()
+        items.feed(inner)
+        assert items.level == 0 and items.deepest < 12  # flat: no deeper in the page for a deeper tag
+        assert sorted(tag for tag, _ in items.items) == sorted(by_tag)
+        for k, (tag, depth) in enumerate(items.items):  # tree order: each row below its parent's row
+            assert depth == by_tag[tag].depth
+            above = next((t for t, d in reversed(items.items[:k]) if d < depth), None)
+            assert above == by_tag[tag].parent
+    # close the node above the deepest one: it becomes a lazy placeholder, opening it sends the leaf
+    parent = by_tag[deep].parent
+    lazy = set()
+    dh.render_inner(topics, open_tags=opened - {parent}, lazy=lazy)
+    idx = {t.tag: i for i, t in enumerate(topics)}
+    assert lazy == {idx[parent]}
+    kids = dh.render_children(topics, idx[parent], "weak", opened, set())
+    assert re.findall(r'data-tag="([^"]+)"', kids) == [dh.esc(deep)]

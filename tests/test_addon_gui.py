@@ -4,7 +4,8 @@ A throwaway base folder and profile (made with Anki's own ProfileManager: langua
 dialog, no update checks, no sync), our add-on installed from the built .ankiaddon, and a small harness
 add-on that imports the built package, reviews a question, reveals the answer, reads the panel,
 clicks a linked question (the same JS → pycmd → handler path a learner's click takes), photographs
-the main window and the preview, and quits. A watchdog inside the harness ends a hung run.
+the main window and the preview, and quits. A watchdog inside the harness ends a hung run; a
+JavaScript console error in any webview (panel, preview, reviewer) fails the test (tests/anki_gui.py).
 """
 from __future__ import annotations
 

@@ -22,9 +22,12 @@ def test_build_writes_the_addon(built_package):
         assert zf.testzip() is None
         assert zf.read("__init__.py") == (ROOT / "addon" / "__init__.py").read_bytes()
     for required in ("manifest.json", "__init__.py", "config.json", "config.md", "links.py", "hooks.py",
-                     "panel.py", "panel_html.py", "preview.py", "sanitize.py", "config.py"):
+                     "panel.py", "panel_html.py", "preview.py", "sanitize.py", "config.py",
+                     "core/__init__.py", "core/texsafe.py", "core/tex_allowlist.json"):
         assert required in names, required
-    assert not any("/" in n for n in names if n.endswith(".py")), "files must sit at the root, no top folder"
+    top = {n.split("/")[0] for n in names if "/" in n}
+    assert top == {p.name for p in (ROOT / "addon").iterdir() if p.is_dir() and p.name not in addon_package._SKIP_DIRS}, \
+        "files sit at the root (no top folder), subpackages keep their folders"
     assert not any("__pycache__" in n or n.endswith((".pyc", ".pyo")) or n == "meta.json" for n in names)
     assert names[0] == "manifest.json" and names[1:] == sorted(names[1:])
     assert manifest["package"] == "genai_interview_prep" and manifest["name"]
@@ -84,8 +87,10 @@ def test_plain_modules_import_without_the_gui(tmp_path, built_package):
         "import importlib, types\n"
         f"pkg = types.ModuleType('genai_interview_prep'); pkg.__path__ = [{str(target)!r}]\n"
         "sys.modules['genai_interview_prep'] = pkg\n"
-        "for m in ('config', 'sanitize', 'links', 'panel_html'):\n"
+        "for m in ('config', 'sanitize', 'links', 'panel_html', 'core.texsafe'):\n"
         "    importlib.import_module('genai_interview_prep.' + m)\n"
+        "from genai_interview_prep.core import texsafe\n"
+        "assert texsafe.find_forbidden('\\\\(\\\\href{javascript:x}{y}\\\\)') == ['\\\\href']\n"
         "from genai_interview_prep import links, panel_html\n"
         "d = links.PanelData(kind='qa', side='question', topic='RAG', message=links.REVEAL_MESSAGE)\n"
         "print(panel_html.render(d, {}))\n"

@@ -66,7 +66,11 @@ def make_history(col, seed: int = 3) -> dict:
     # a few more review cards after the answers, so that mature cards remain
     col.sched.set_due_date(mature[::3], "40!")
     col.sched.set_due_date(susp, "25!")
-    col.sched.suspend_cards(susp[:5] + learn[:3] + cids[200:204])
+    relearning = col.find_cards("tag:GenAI is:learn is:review")  # lapsed review cards (type 3)
+    col.sched.suspend_cards(susp[:5] + learn[:3] + cids[200:204] + young[1:3] + relearning[:1])
+    # buried cards of every type, by the user (queue -3) and by the scheduler's sibling burying (-2)
+    col.sched.bury_cards(susp[5:7] + learn[3:5] + cids[204:207] + young[3:4] + relearning[1:2], manual=True)
+    col.sched.bury_cards(cids[207:209] + mature[1:2], manual=False)
     return {"learn": learn, "young": young, "mature": mature, "susp": susp}
 
 
@@ -90,26 +94,46 @@ def count(col, tag: str, extra: str) -> int:
     return len(col.find_cards(f"{search} {extra}" if extra else search))
 
 
+TYPES = {"new": "is:new", "learning": "is:learn", "young": "is:review -is:learn prop:ivl<21",
+         "mature": "is:review -is:learn prop:ivl>=21"}
+ACTIVE = "-is:suspended -is:buried"
+
+
 def test_counts_match_anki_searches(hist_col):
     col = hist_col
+    # the history holds suspended and buried cards of every type (relearning ones too)
+    for state in ("is:suspended", "is:buried"):
+        for search in [*TYPES.values(), "is:learn is:review"]:
+            assert col.find_cards(f"tag:GenAI {state} {search}"), (state, search)
+    assert col.find_cards("tag:GenAI is:buried-manually") and col.find_cards("tag:GenAI is:buried-sibling")
     topics = stats.compute(col, use_cache=False)
     by_tag = {t.tag: t for t in topics}
     assert "GenAI" in by_tag and len(topics) >= 74
     assert by_tag["GenAI"].cards == len(col.find_cards("tag:GenAI"))
+    for t in topics:  # exclusive buckets: the stacked bar adds up to the topic's cards
+        assert t.new + t.learning + t.young + t.mature + t.suspended + t.buried == t.cards, t.tag
     # every topic whose counts are non-trivial, plus a sample of the rest
-    interesting = [t for t in topics if t.learning or t.young or t.mature or t.suspended]
-    assert len(interesting) >= 10
+    interesting = [t for t in topics if t.learning or t.young or t.mature or t.suspended or t.buried]
+    assert len(interesting) >= 10 and sum(bool(t.buried) for t in topics) >= 5
     for t in interesting + topics[::7]:
         assert t.cards == count(col, t.tag, ""), t.tag
-        assert t.new == count(col, t.tag, "is:new"), t.tag
-        assert t.learning == count(col, t.tag, "is:learn"), t.tag
-        assert t.young == count(col, t.tag, "is:review -is:learn prop:ivl<21"), t.tag
-        assert t.mature == count(col, t.tag, "is:review -is:learn prop:ivl>=21"), t.tag
+        for bucket, search in TYPES.items():
+            assert getattr(t, bucket) == count(col, t.tag, f"{search} {ACTIVE}"), (t.tag, bucket)
         assert t.suspended == count(col, t.tag, "is:suspended"), t.tag
+        assert t.buried == count(col, t.tag, "is:buried"), t.tag
         assert t.due == count(col, t.tag, "is:due"), t.tag
-        assert t.new + t.learning + t.young + t.mature == t.cards
+        # the mastery population: cards not suspended, buried ones by type
+        assert t.active == count(col, t.tag, "-is:suspended"), t.tag
+        assert t.seen == count(col, t.tag, "-is:suspended -is:new"), t.tag
+        assert t.active_mature == count(col, t.tag, f"-is:suspended {TYPES['mature']}"), t.tag
     root = by_tag["GenAI"]
-    assert root.learning > 0 and root.young > 0 and root.mature > 0 and root.suspended > 0
+    assert root.learning > 0 and root.young > 0 and root.mature > 0 and root.suspended > 0 and root.buried > 0
+    # the same buckets as the card-counts graph of Anki's statistics screen ("excluding inactive")
+    for t in interesting[:12] + [root]:
+        c = col._backend.graphs(search=col.build_search_string(SearchNode(tag=t.tag)), days=1).card_counts
+        c = c.excluding_inactive
+        assert (t.new, t.learning, t.young, t.mature, t.suspended, t.buried) == (
+            c.newCards, c.learn + c.relearn, c.young, c.mature, c.suspended, c.buried), t.tag
     # children roll up: intermediate levels exist and list their children
     parents = [t for t in topics if t.children]
     assert parents and all(by_tag[c].parent == t.tag for t in parents for c in t.children)
@@ -194,13 +218,19 @@ def test_mastery_and_trend(hist_col):
     root = next(t for t in topics if t.tag == "GenAI")
     assert root.mastery > 0
     assert root.trend[0] < root.trend[-1]  # the history was created during the last weeks
-    untouched = [t for t in topics if t.cards and t.new == t.cards]
-    assert all(t.mastery == 0 for t in untouched)
-    # the formula, recomputed
-    seen = root.cards - root.new
+    untouched = [t for t in topics if t.cards and not t.seen]
+    assert untouched and all(t.mastery == 0 for t in untouched)
+    # the formula, recomputed over the cards not suspended (Anki's searches), buried ones by type
+    col = hist_col
+    active = len(col.find_cards("tag:GenAI -is:suspended"))
+    seen = len(col.find_cards("tag:GenAI -is:suspended -is:new"))
+    mature = len(col.find_cards("tag:GenAI -is:suspended is:review -is:learn prop:ivl>=21"))
+    assert active < root.cards and mature > root.mature  # suspended cards left out, buried mature ones in
     r_hat = (root.passed + stats.PRIOR_RETENTION * stats.PRIOR_WEIGHT) / (root.reviews + stats.PRIOR_WEIGHT)
-    expected = 100 * (0.5 * r_hat * seen / root.cards + 0.3 * root.mature / root.cards + 0.2 * seen / root.cards)
+    expected = 100 * (0.5 * r_hat * seen / active + 0.3 * mature / active + 0.2 * seen / active)
     assert root.mastery == pytest.approx(expected, abs=0.06)
+    assert root.coverage == pytest.approx(seen / active, abs=1e-4)
+    assert root.mature_pct == pytest.approx(100 * mature / active, abs=0.06)
 
 
 def test_interval_fallback_without_fsrs(hist_col):
@@ -307,6 +337,45 @@ def test_fault_cases_raise_nothing(built_package, tmp_path):
         assert all(t.tag.lower() != "genai::transformers" for t in topics)
         enable_fsrs(col)
         assert stats.compute(col, use_cache=False)
+    finally:
+        col.close()
+
+
+UNICODE_TAGS = ["GenAI::Ünïcode::Äpfel", "GenAI::Ünïcode::Öl", "GenAI::Ünïcode", "GenAI::Σίσυφος::x",
+                "GenAI::Straße", "GenAI::İstanbul", "GenAI::\u212aelvin", "GenAI::ǅemal",
+                "GenAI::\u017fpin"]
+UNICODE_ROOTS = ["genai::ünïcode", "GENAI::ÜNÏCODE", "GenAI::Ünïcode", "genai::ünïcode::äpfel", "genai::σίσυφοσ",
+                 "GENAI::ΣΊΣΥΦΟΣ", "genai::straße", "GENAI::STRAẞE", "genai::strasse", "genai::istanbul",
+                 "GENAI::İSTANBUL", "genai::kelvin", "genai::ǆemal", "GENAI::ǄEMAL", "genai::ünïcod",
+                 "genai::spin", "GENAI::SPIN"]
+
+
+def test_root_matches_like_anki_tag_search(tmp_path):
+    """The root is found exactly when Anki's own `tag:` search finds it: Unicode case-insensitive
+    (simple case folding: ß/ẞ, final sigma, Kelvin sign, titlecase ǅ; not ß/ss, İ/i), whole tag levels."""
+    col = Collection(str(tmp_path / "uni.anki2"))
+    try:
+        for i, tag in enumerate(UNICODE_TAGS):
+            n = col.new_note(col.models.by_name("Basic"))
+            n["Front"], n["Back"] = f"u {i}", "a"
+            n.tags = [tag]
+            col.add_note(n, col.decks.id("Default"))
+        found = 0
+        for root in UNICODE_ROOTS:
+            oracle = col.find_cards(col.build_search_string(SearchNode(tag=root)))
+            topics = stats.compute(col, root=root, use_cache=False)
+            if not oracle:
+                assert topics == [], root
+                continue
+            found += 1
+            tops = [t for t in topics if t.depth == root.count("::")]
+            assert len(tops) == 1 and tops[0].cards == len(oracle), root
+            assert stats.fold(tops[0].tag) == stats.fold(root), root
+            for t in topics:
+                assert t.cards == count(col, t.tag, ""), (root, t.tag)
+        assert found >= 12
+        assert len(stats.compute(col, root="genai::ünïcode", use_cache=False)) == 3  # the root and 2 children
+        assert stats.compute(col, root="genai::strasse", use_cache=False) == []  # Anki: ß is not ss
     finally:
         col.close()
 

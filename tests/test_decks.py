@@ -11,6 +11,7 @@ import pytest
 from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
 from anki.scheduler.v3 import CardAnswer
 
+from builder import atomic
 from builder.anki import models, package
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,7 +69,8 @@ def test_note_counts_per_type_equal_the_build_summary(imported):
     for kind, name in NOTE_TYPES.items():
         mid = col.models.id_for_name(name)
         assert mid, name
-        assert len(col.models.nids(mid)) == counts[kind], kind
+        assert len(col.find_notes(f'"note:{name}" -tag:retired')) == counts[kind], kind
+    assert len(col.find_notes("tag:retired")) == counts["retired"]
     assert len(result.log.conflicting) == 0 and len(result.log.duplicate) == 0
 
 
@@ -185,7 +187,8 @@ def test_interrupted_build_keeps_previous_package(built, tmp_path, monkeypatch):
 
     monkeypatch.setattr(package, "_write_apkg", explode)
     with pytest.raises(KeyboardInterrupt):
-        package.write_package(target / PKG, [], cache, 0)
+        with atomic.Outputs(target) as out, out.file(PKG) as tmp:
+            package.write_package(tmp, [], cache, 0)
     assert (target / PKG).read_bytes() == before
     assert sorted(p.name for p in target.iterdir()) == sorted(p.name for p in dist.iterdir())
 

@@ -208,6 +208,16 @@ def test_catalogue_ids_counts_and_texts():
         assert s.answer_html.count(r"\(") == s.answer_html.count(r"\)"), s.id
         assert s.answer_html.count(r"\[") == s.answer_html.count(r"\]"), s.id
         assert re.fullmatch(r"genai-" + re.escape(s.id) + r"-[0-9a-f]{12}\.png", s.filename)
+        assert (s.kind == "diagram") == bool(s.labels), s.id
+
+
+def test_every_figure_has_a_topic_of_the_taxonomy():
+    from builder.topics import load_taxonomy
+    paths = set(load_taxonomy(ROOT / "decks/topics.yaml").paths)
+    for s in F.catalogue():
+        assert s.topic in paths, (s.id, s.topic)
+    topics = {s.id: s.topic for s in F.catalogue()}
+    assert topics["diagram-lora"].startswith("GenAI::LLMs::") and "Retrieval" not in topics["diagram-lora"]
 
 
 def test_catalogue_and_hash_do_not_import_matplotlib():
@@ -223,6 +233,9 @@ def test_content_hash_tracks_source_params_and_version(monkeypatch):
     assert h == spec.content_hash()
     assert F.FigureSpec(**{**spec.__dict__, "params": (("x_min", -6.0),)}).content_hash() != h
     assert F.FigureSpec(**{**spec.__dict__, "draw": plots.draw_tanh}).content_hash() != h
+    gan = next(s for s in F.catalogue() if s.id == "diagram-gan")
+    texts = tuple(F.Text(t.key, t.text + "!", t.plain, t.masked) if t.key == "noise" else t for t in gan.texts)
+    assert F.FigureSpec(**{**gan.__dict__, "texts": texts}).content_hash() != gan.content_hash()
     monkeypatch.setattr(F, "RENDER_VERSION", F.RENDER_VERSION + "-other")
     assert spec.content_hash() != h
 
@@ -314,11 +327,14 @@ def _rects(labels):
 
 def test_diagram_labels_are_valid_masks(rendered):
     diagrams_ = [a for a in rendered["assets"] if a.kind == "diagram"]
+    specs = {s.id: s for s in F.catalogue()}
     assert len(diagrams_) >= 8
     for a in diagrams_:
-        assert 5 <= len(a.labels) <= 10, a.id
         texts = [lb.text for lb in a.labels]
-        assert all(t.strip() for t in texts) and len(set(texts)) == len(texts), a.id
+        distinct = list(dict.fromkeys(texts))  # one card per label; a label drawn twice = 2 masks of one card
+        assert 5 <= len(distinct) <= 10, a.id
+        assert sorted(distinct) == sorted(t.plain for t in specs[a.id].labels), a.id
+        assert all(t.strip() for t in texts), a.id
         for t in texts:  # short: at most 4 words (maths like "z = μ + σ ⊙ ε" does not count)
             assert len(re.findall(r"[A-Za-z]{3,}", t)) <= 4 and len(t) <= 40, (a.id, t)
         for lb in a.labels:
@@ -345,9 +361,9 @@ def test_masks_cover_the_label_text(rendered, figure_id):
     spec = next(s for s in F.catalogue() if s.id == figure_id)
     asset = next(a for a in rendered["assets"] if a.id == figure_id)
     with plots.style_context():
-        fig, _ = spec.draw(**dict(spec.params))
+        fig, _ = spec.make()
         png, full = _png_array(fig)
-        fig2, labels2 = spec.draw(**dict(spec.params))
+        fig2, labels2 = spec.make()
         for lt in labels2:
             lt.text.set_visible(False)
         _, bare = _png_array(fig2)
@@ -368,7 +384,7 @@ def test_masks_cover_the_label_text(rendered, figure_id):
 def _draw(figure_id):
     spec = next(s for s in F.catalogue() if s.id == figure_id)
     with plots.style_context():
-        result = spec.draw(**dict(spec.params))
+        result = spec.make()
         fig = result[0] if isinstance(result, tuple) else result
         fig.canvas.draw()
     return fig
@@ -440,6 +456,9 @@ def test_top_k_top_p_plot_highlights_5_and_8_tokens():
         kept.append([tuple(np.round(b.get_facecolor()[:3], 4)) != tuple(np.round(grey, 4)) for b in bars])
     assert kept[0] == [True] * 5 + [False] * 10
     assert kept[1] == [True] * 8 + [False] * 7
+    # the titles name the panels only: "5 tokens kept" / "mass 0.91" would answer the prompt
+    assert [ax.get_title(loc="left") for ax in fig.axes] == ["A", "B"]
+    assert not re.search(r"\d", " ".join(t for ax in fig.axes for t in (ax.get_title(loc="left"), ax.get_title())))
 
 
 def test_positional_encoding_heatmap_is_the_sinusoid_matrix():
@@ -491,4 +510,148 @@ def _bad_text_overflows_box():
 def test_layout_checks_reject_bad_figures(draw, kind, message):
     spec = F.FigureSpec("diagram-bad", kind, "t", "p", r"<p>\(x\)</p>", ("x",), draw)
     with pytest.raises(F.FigureError, match=message):
+        F._rasterize(spec)
+
+
+# ============================================================== the catalogue is data; occlusion give-aways
+from builder.errors import InputError  # noqa: E402
+from builder.figures import giveaway  # noqa: E402
+
+
+def _catalogue_copy(tmp_path, edit):
+    """decks/figures.yaml loaded, edited in Python, written to tmp_path; returns the path."""
+    import yaml
+
+    data = yaml.safe_load((ROOT / "decks/figures.yaml").read_text(encoding="utf-8"))
+    edit({e["id"]: e for e in data["figures"]}, data)
+    path = tmp_path / "figures.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_catalogue_round_trips_through_yaml(tmp_path):
+    path = _catalogue_copy(tmp_path, lambda by_id, data: None)
+    assert F.catalogue(path) == F.catalogue()
+
+
+def test_giveaway_normalises_words():
+    assert giveaway.content_words("Output embedding\n+ positional enc.") == \
+        giveaway.content_words("outputs embeddings + Positional Encoding")
+    assert giveaway.content_words("the scaled attention") == giveaway.content_words("scale attention")
+    assert giveaway.content_words("of the and a") == set()
+    assert giveaway.giveaways(["Feed-forward"], [("header", "Self-attention")]) == []
+
+
+def test_giveaway_fires_on_the_old_transformer_twin_label():
+    """The reviewed card: unmasked 'Output embedding + positional enc.' beside masked 'Input embedding …'."""
+    problems = giveaway.giveaways(["Input embedding + positional encoding"],
+                                  [("unmasked image text", "Output embedding\n+ positional enc.")])
+    assert len(problems) == 1
+    assert "embedding" in problems[0] and "encoding" in problems[0] and "positional" in problems[0]
+
+
+def test_every_diagram_passes_the_giveaway_check():
+    diagrams_ = [s for s in F.catalogue() if s.kind == "diagram"]
+    assert len(diagrams_) >= 8
+    for s in diagrams_:
+        shown = [("header", s.prompt)] + [("unmasked image text", t.text) for t in s.texts if not t.masked]
+        assert giveaway.giveaways([t.plain for t in s.labels], shown) == [], s.id
+        assert "name the hidden part" in s.prompt, s.id
+
+
+def _unmask(key):
+    def edit(by_id, data):
+        labels = by_id["diagram-transformer"]["labels"]
+        by_id["diagram-transformer"].setdefault("visible", {})[key] = labels.pop(key)
+    return edit
+
+
+@pytest.mark.parametrize("edit,message", [
+    (_unmask("shifted"), "'Output probabilities' is given away by the unmasked image text 'Outputs (shifted right)' "
+                         "(shared: output)"),
+    (lambda b, d: b["diagram-rag"]["visible"].update(online="Query time (online)"), "'Query' is given away"),
+    (lambda b, d: b["diagram-diffusion"].update(prompt="Denoising diffusion model: name the hidden part."),
+     "given away by the header"),
+    (lambda b, d: b["diagram-lora"].update(topic="GenAI LLMs"), "malformed topic path"),
+    (lambda b, d: b["plot-relu"].update(colour="red"), "unknown key 'colour'"),
+    (lambda b, d: b["plot-relu"].pop("topic"), "topic is missing"),
+    (lambda b, d: b["diagram-gan"]["labels"].update(feedback="Real data"), "label answers must be unique"),
+    (lambda b, d: d["figures"].append(dict(b["plot-tanh"])), "duplicate id"),
+    (lambda b, d: b["diagram-gan"]["labels"].pop("feedback"), "draw_gan draws texts ['feedback'] that are not declared"),
+    (lambda b, d: b["diagram-gan"].update(visible={"extra": "Minimax"}), "texts ['extra'] are declared but draw_gan"),
+    (lambda b, d: b["plot-relu"].update(params={"x_mn": -6}), "draw_relu takes no parameter 'x_mn'"),
+])
+def test_bad_catalogue_entries_are_refused(tmp_path, edit, message):
+    path = _catalogue_copy(tmp_path, edit)
+    with pytest.raises(InputError) as err:
+        F.catalogue(path)
+    assert message in str(err.value) and "\n" not in str(err.value)
+    assert str(err.value).startswith(str(path) + ": ")
+
+
+def test_a_giveaway_fails_the_build_with_one_line(tmp_path, decks_copy):
+    """The check runs in the real build: exit status 2, one line naming the file and the figure."""
+    path = _catalogue_copy(tmp_path, _unmask("shifted"))
+    (decks_copy / "figures.yaml").write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "dist"
+    proc = subprocess.run([sys.executable, str(ROOT / "build.py"), "--decks", str(decks_copy), "build",
+                           "--output-dir", str(out), "--cache-dir", str(tmp_path / "cache")],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "figures.yaml" in lines[0] and "diagram-transformer" in lines[0], lines
+    assert "given away" in lines[0] and "Traceback" not in proc.stderr
+    assert not list(out.glob("*.apkg"))
+
+
+def test_a_topic_outside_the_taxonomy_fails_the_build(tmp_path, decks_copy):
+    path = _catalogue_copy(tmp_path, lambda b, d: b["diagram-lora"].update(topic="GenAI::Fine_Tuning::LoRA"))
+    (decks_copy / "figures.yaml").write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    proc = subprocess.run([sys.executable, str(ROOT / "build.py"), "--decks", str(decks_copy), "build",
+                           "--output-dir", str(tmp_path / "dist"), "--cache-dir", str(tmp_path / "cache")],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 2
+    assert "diagram-lora" in proc.stderr and "not a path of topics.yaml" in proc.stderr
+
+
+def test_transformer_has_residuals_and_add_norm(rendered):
+    spec = next(s for s in F.catalogue() if s.id == "diagram-transformer")
+    asset = next(a for a in rendered["assets"] if a.id == "diagram-transformer")
+    names = [t.plain for t in spec.labels]
+    assert "Add & Norm" in names and "Feed-forward" in names
+    assert not any("Output embedding" in t.text for t in spec.texts)  # the old give-away twin is gone
+    masks = [lb.text for lb in asset.labels]
+    sublayers = ("Multi-head self-attention", "Masked self-attention", "Cross-attention", "Feed-forward")
+    # one Add & Norm after every sub-layer of the encoder (2) and the decoder (3)
+    assert masks.count("Add & Norm") == sum(masks.count(n) for n in sublayers) == 5
+    assert masks.count("Token embedding + positional encoding") == 2  # encoder and decoder: one card
+    # residual arrows: a polyline around each sub-layer ends at the side of its Add & Norm box
+    with plots.style_context():
+        fig, labels = spec.make()
+        fig.canvas.draw()
+        from matplotlib.lines import Line2D
+        ax = fig.axes[0]
+        add_boxes = [lt.container.get_extents() for lt in labels if lt.plain == "Add & Norm"]
+        polylines = [ln for ln in ax.get_lines() if isinstance(ln, Line2D) and len(ln.get_xdata()) >= 4]
+        ends = [ax.transData.transform((ln.get_xdata()[-1], ln.get_ydata()[-1])) for ln in polylines]
+        for box in add_boxes:
+            assert any(box.y0 < y < box.y1 and abs(x - box.x0) < 60 or abs(x - box.x1) < 60 and box.y0 < y < box.y1
+                       for x, y in ends), box
+
+
+def _declared_but_not_drawn(t):
+    c = diagrams._Canvas(3.0)
+    for i, key in enumerate(("a", "b", "c", "d", "e")):
+        c.note(0.6 + i * 1.0, 1.5, t[key])
+    c.ax.text(2.75, 2.6, "undeclared", fontsize=15)
+    return c.result()
+
+
+def test_drawn_texts_must_be_the_declared_ones():
+    texts = tuple(F.Text(k, f"label {k}", f"label {k}", True) for k in "abcde") + (
+        F.Text("gone", "never drawn", "never drawn", False),)
+    spec = F.FigureSpec("diagram-bad", "diagram", "t", "p", r"<p>\(x\)</p>", ("x",), _declared_but_not_drawn,
+                        texts=texts)
+    with pytest.raises(F.FigureError, match=r"unmasked texts drawn \['undeclared'\] != declared visible "
+                                            r"texts \['never drawn'\]"):
         F._rasterize(spec)

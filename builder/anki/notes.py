@@ -15,11 +15,14 @@ from pathlib import Path
 import genanki
 from bs4 import BeautifulSoup
 
+from addon.core import decks as deck_rule
+from addon.core import texsafe
+
 from .. import key_points
 from ..render import sanitize, text_to_html
 from . import models
 
-ROOT_DECK = "GenAI Interview Prep"
+ROOT_DECK = deck_rule.ROOT_DECK
 GUID_NS = {"qa": "genai-qa", "cloze": "genai-cloze", "figure": "genai-figure", "io": "genai-io"}
 MAX_RELATED_SHOWN = 8
 
@@ -50,8 +53,7 @@ def esc(text: str | None) -> str:
     return html.escape(text or "", quote=True)
 
 
-def tag_safe(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_:\-]+", "_", text).strip("_")
+tag_safe = deck_rule.tag_safe
 
 
 @dataclass
@@ -74,13 +76,11 @@ class Context:
         return slug or re.sub(r"[^a-z0-9]+", "-", Path(document).stem.lower()).strip("-") or "document"
 
     def topic_name(self, path: str) -> str:
-        return self.topic_names.get(path) or path.split("::")[-1].replace("_", " ")
+        return self.topic_names.get(path) or deck_rule.fallback_name(path)
 
     def deck_for(self, topics: list[str]) -> str:
         """Subdeck per top-level topic: GenAI::Transformers::Attention -> "GenAI Interview Prep::Transformers"."""
-        first = topics[0].split("::")
-        top = "::".join(first[:2]) if len(first) > 1 else first[0]
-        return f"{ROOT_DECK}::{self.topic_name(top)}"
+        return deck_rule.deck_for(topics, self.topic_name)
 
     def tags_for(self, q: dict, kind: str) -> list[str]:
         tags = [tag_safe(t) for t in q["topics"]]
@@ -104,15 +104,20 @@ def _figure_block(src: str, caption: str) -> str:
 
 
 def related_list(ctx: Context, ids: list[str]) -> str:
+    """Related questions that open in place to their key points: a learner on a phone (no add-on, no
+    JavaScript) can read what each one answers with a tap. The topic and id spans after each question
+    are what the desktop add-on reads."""
     items = []
     for rid in ids[:MAX_RELATED_SHOWN]:
         r = ctx.questions.get(rid)
         if r is None:
             continue
         topic = ctx.topic_name(r["topics"][0]) if r.get("topics") else ""
-        items.append(f'<li>{r.get("question_html") or esc(r["question"])} '
-                     f'<span class="qa-topic">· {esc(topic)}</span> <span class="qa-id">{esc(rid)}</span></li>')
-    return f"<ul>{''.join(items)}</ul>" if items else ""
+        points = "".join(f"<li>{text_to_html(p)}</li>" for p in key_points.points_of(r)[0])
+        items.append(f'<details class="qa-rel"><summary>{r.get("question_html") or esc(r["question"])} '
+                     f'<span class="qa-topic">· {esc(topic)}</span> <span class="qa-id">{esc(rid)}</span></summary>'
+                     f'<ul class="qa-rel-points">{points}</ul></details>')
+    return f'<div class="qa-rel-list">{"".join(items)}</div>' if items else ""
 
 
 def qa_fields(ctx: Context, q: dict) -> list[str]:
@@ -171,7 +176,11 @@ def _norm(fragment: str) -> str:
 
 
 class _Note(genanki.Note):
-    """A note whose GUID is given (never derived from field text)."""
+    """A note whose GUID is given (never derived from field text). Every field passes the TeX
+    allow-list last, so no field, however assembled, carries a command MathJax would run."""
+
+    def __init__(self, *, fields: list[str], **kwargs):
+        super().__init__(fields=[texsafe.neutralize(f) for f in fields], **kwargs)
 
 
 def qa_note(ctx: Context, q: dict) -> genanki.Note:
@@ -191,18 +200,14 @@ def cloze_note(ctx: Context, c) -> genanki.Note:
                  guid=guid("cloze", c.id), sort_field=re.sub(r"<[^>]+>", "", c.text)[:200])
 
 
-def figure_topics(ctx: Context, fig_id: str) -> list[str]:
-    """A figure's topics are those of the questions it illustrates (most common first)."""
-    counts: dict[str, int] = {}
-    for qid in ctx.questions_by_figure.get(fig_id, []):
-        for i, t in enumerate(ctx.questions[qid]["topics"]):
-            counts[t] = counts.get(t, 0) + (3 if i == 0 else 1)
-    return sorted(counts, key=lambda t: (-counts[t], t))[:3]
+def figure_topics(ctx: Context, fig) -> list[str]:
+    """A figure's topic is its own (decks/figures.yaml), not those of the questions it illustrates."""
+    return [fig.topic]
 
 
-def _figure_tags(ctx: Context, fig_id: str) -> list[str]:
-    tags = [tag_safe(t) for t in figure_topics(ctx, fig_id)]
-    docs = {s["document"] for qid in ctx.questions_by_figure.get(fig_id, []) for s in ctx.questions[qid]["sources"]}
+def _figure_tags(ctx: Context, fig) -> list[str]:
+    tags = [tag_safe(t) for t in figure_topics(ctx, fig)]
+    docs = {s["document"] for qid in ctx.questions_by_figure.get(fig.id, []) for s in ctx.questions[qid]["sources"]}
     tags += [f"source::{ctx.doc_slug(d)}" for d in docs]
     tags.append("kind::image")
     return sorted(dict.fromkeys(tags))
@@ -212,7 +217,7 @@ def figure_note(ctx: Context, fig) -> genanki.Note:
     related = related_list(ctx, ctx.questions_by_figure.get(fig.id, []))
     fields = [esc(fig.prompt), f'<img src="{esc(fig.filename)}" alt="{esc(fig.kind)}">',
               sanitize(fig.answer_html), related, esc(fig.id)]
-    return _Note(model=models.FIGURE_MODEL, fields=fields, tags=_figure_tags(ctx, fig.id),
+    return _Note(model=models.FIGURE_MODEL, fields=fields, tags=_figure_tags(ctx, fig),
                  guid=guid("figure", fig.id), sort_field=fig.prompt)
 
 
@@ -222,19 +227,21 @@ def _fraction(x: float) -> str:
 
 
 def occlusion_field(labels) -> str:
-    """Anki's mask syntax: one rect per label, one card per label (c1, c2, …), hide all / guess one."""
+    """Anki's mask syntax: one rect per label, one card per label text (c1, c2, … in drawing
+    order; a label drawn twice is two rects of one card), hide all / guess one."""
+    number = {text: i for i, text in enumerate(dict.fromkeys(l.text for l in labels), start=1)}
     return "<br>".join(
-        f"{{{{c{i}::image-occlusion:rect:left={_fraction(l.left)}:top={_fraction(l.top)}"
+        f"{{{{c{number[l.text]}::image-occlusion:rect:left={_fraction(l.left)}:top={_fraction(l.top)}"
         f":width={_fraction(l.width)}:height={_fraction(l.height)}:oi=1}}}}"
-        for i, l in enumerate(labels, start=1))
+        for l in labels)
 
 
 def io_note(ctx: Context, fig) -> genanki.Note:
     related = related_list(ctx, ctx.questions_by_figure.get(fig.id, []))
-    labels = "".join(f"<li>{esc(l.text)}</li>" for l in fig.labels)
+    labels = "".join(f"<li>{esc(text)}</li>" for text in dict.fromkeys(l.text for l in fig.labels))
     back = sanitize(f"{fig.answer_html}<div class='qa-label'>All labels</div><ul>{labels}</ul>"
                     + (f"<div class='qa-label'>Questions this diagram illustrates</div>{related}" if related else ""))
     fields = [occlusion_field(fig.labels), f'<img src="{esc(fig.filename)}">',
-              esc(f"{fig.title}: name the hidden part"), back, f'<span class="qa-id">{esc(fig.id)}</span>']
-    return _Note(model=models.IO_MODEL, fields=fields, tags=_figure_tags(ctx, fig.id),
+              esc(fig.prompt), back, f'<span class="qa-id">{esc(fig.id)}</span>']  # the give-away-checked header
+    return _Note(model=models.IO_MODEL, fields=fields, tags=_figure_tags(ctx, fig),
                  guid=guid("io", fig.id), sort_field=fig.title)

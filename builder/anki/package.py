@@ -1,4 +1,4 @@
-"""Assemble notes into decks and write byte-stable `.apkg` files atomically.
+"""Assemble notes into decks and write byte-stable `.apkg` files.
 
 One package with every note (subdecks per top-level topic), or with `split`
 one package per top-level topic or per source document. Deck and model ids
@@ -8,13 +8,14 @@ written with fixed entry dates, so the same input gives the same bytes.
 from __future__ import annotations
 
 import calendar
+import errno
 import hashlib
 import itertools
 import json
 import os
 import re
 import sqlite3
-import tempfile
+import unicodedata
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
@@ -23,10 +24,12 @@ from pathlib import Path
 import genanki
 import yaml
 
+from .. import atomic
 from .. import cloze as cloze_mod
 from .. import figures as figures_mod
 from ..errors import InputError
-from . import figlinks, models, notes
+from ..figures.catalogue_yaml import short
+from . import figlinks, models, notes, retired
 
 PACKAGE_STEM = "genai-interview-prep"
 ZIP_DATE = (2026, 1, 1, 0, 0, 0)
@@ -77,7 +80,7 @@ def collect(qset: dict, decks_dir: Path, media_dir: Path, cache_dir: Path, taxon
         documents=load_documents(decks_dir / "documents.yaml"),
         topic_names=topic_names,
     )
-    assets = figures_mod.render_all(media_dir, cache_dir)
+    assets = figures_mod.render_all(media_dir, cache_dir, specs=_figure_catalogue(decks_dir, taxonomy))
     if progress:
         progress("figures")
     ctx.figures = {a.id: a for a in assets}
@@ -101,15 +104,28 @@ def collect(qset: dict, decks_dir: Path, media_dir: Path, cache_dir: Path, taxon
         progress("cloze notes")
     for a in assets:
         linked = ctx.questions_by_figure.get(a.id, [])
-        topics = notes.figure_topics(ctx, a.id) or ["GenAI::Neural_Networks"]
         docs = frozenset(s["document"] for qid in linked for s in ctx.questions[qid].get("sources", []))
-        deck = ctx.deck_for(topics)
-        build.notes.append(BuiltNote("figure", notes.figure_note(ctx, a), deck, docs, (a.filename,)))
-        if a.kind == "diagram":
+        deck = ctx.deck_for(notes.figure_topics(ctx, a))
+        if a.kind == "plot":  # "which function is this?" fits an unlabelled plot
+            build.notes.append(BuiltNote("figure", notes.figure_note(ctx, a), deck, docs, (a.filename,)))
+        else:  # a diagram is recalled mask by mask: Image Occlusion only
             build.notes.append(BuiltNote("io", notes.io_note(ctx, a), deck, docs, (a.filename,)))
     if progress:
         progress("image notes")
+    retired.finish(build, ctx, qset)  # deck:: tags; stubs for notes the set retired
     return build
+
+
+def _figure_catalogue(decks_dir: Path, taxonomy) -> list:
+    """decks/figures.yaml, checked (give-aways included); every topic must be a taxonomy path."""
+    path = decks_dir / "figures.yaml"
+    specs = figures_mod.catalogue(path)
+    if taxonomy is not None:
+        known = set(taxonomy.paths)
+        for spec in specs:
+            if spec.topic not in known:
+                raise InputError(str(path), f"id {spec.id}", f"topic {short(spec.topic)} is not a path of topics.yaml")
+    return specs
 
 
 def _document_figures(folder: Path, media_dir: Path, questions: list[dict]) -> dict[str, str]:
@@ -121,33 +137,69 @@ def _document_figures(folder: Path, media_dir: Path, questions: list[dict]) -> d
     for path in sorted(folder.iterdir()):
         if path.stem in wanted and path.suffix.lower() in {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}:
             safe = re.sub(r"[^A-Za-z0-9_.-]", "-", f"docfig-{path.stem}{path.suffix.lower()}")
-            (media_dir / safe).write_bytes(path.read_bytes())
+            atomic.write_atomic(media_dir / safe, path.read_bytes(), sync=False)
             found[path.stem] = safe
     return found
 
 
+UNSOURCED = "no-source"  # under --split source: the package of notes without a source document
+
+
 def select(build: Build, split: str | None, taxonomy_names: dict[str, str] | None = None) -> dict[str, list[BuiltNote]]:
-    """Package name -> its notes."""
+    """Package name -> its notes; every note lands in exactly one package.
+
+    `topic`: one package per subdeck (top-level topic). `source`: one per document, a note going
+    to its first source document by name (clozes share their question's sources, figures those
+    of the questions they illustrate); notes without any source go to `<stem>-no-source`.
+    """
     if split is None:
-        return {PACKAGE_STEM: build.notes}
-    groups: dict[str, list[BuiltNote]] = {}
-    for n in build.notes:
-        if split == "topic":
-            keys = [n.deck.split("::", 1)[1] if "::" in n.deck else n.deck]
-        else:
-            keys = sorted(n.documents)
-        for k in keys:
-            groups.setdefault(k, []).append(n)
-    return {f"{PACKAGE_STEM}-{_slug(k)}": v for k, v in sorted(groups.items())}
+        return {PACKAGE_STEM: list(build.notes)}
+    stubs = [n for n in build.notes if n.kind == "retired"]  # cardless and tiny: every package carries them
+    live = [n for n in build.notes if n.kind != "retired"]
+    groups: dict[str | None, list[BuiltNote]] = {}
+    for n in live:
+        groups.setdefault(split_key(n, split), []).append(n)
+    names = package_names(groups)
+    out = {names[k]: groups[k] + stubs for k in sorted(groups, key=names.__getitem__)}
+    assert len(out) == len(groups) and sum(map(len, groups.values())) == len(live), "split lost notes"
+    return out
+
+
+def split_key(n: BuiltNote, split: str) -> str | None:
+    """The subdeck (`topic`) or first source document by name (`source`, None without one)."""
+    if split == "topic":
+        return n.deck.split("::", 1)[1] if "::" in n.deck else n.deck
+    return min(n.documents) if n.documents else None
+
+
+def package_names(keys) -> dict:
+    """A file stem per split key, unique even on case-insensitive file systems.
+
+    A readable ASCII slug of the key (accents dropped); when keys share a slug, or it comes out
+    empty (e.g. a name in another script) or long, `--` and a short hash of the exact key are added.
+    Slugs never contain `--`, so a hashed name never equals a plain one.
+    """
+    slugs = {k: UNSOURCED if k is None else _slug(k) for k in keys}
+    seen = Counter(slugs.values())
+    names = {}
+    for k, slug in slugs.items():
+        if not slug or seen[slug] > 1 or len(slug) > 60:
+            digest = hashlib.sha256(("" if k is None else k).encode("utf-8")).hexdigest()[:8]
+            slug = f"{slug[:60].rstrip('-')}--{digest}" if slug else f"-{digest}"
+        names[k] = f"{PACKAGE_STEM}-{slug}"
+    if len(set(names.values())) != len(names):  # a 32-bit hash clash between same-slug keys
+        raise ValueError(f"package names clash: {sorted(names.values())}")
+    return names
 
 
 def _slug(text: str) -> str:
     text = re.sub(r"\.txt$", "", text)
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "deck"
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 def write_package(path: Path, built: list[BuiltNote], media_dir: Path, timestamp: int) -> None:
-    """Write one .apkg atomically: temp file in the same folder, then rename."""
+    """Write one .apkg to `path` (a temporary file of an `atomic.Outputs` transaction)."""
     deck_names = sorted({n.deck for n in built} | {notes.ROOT_DECK})
     decks = {name: genanki.Deck(deck_id(name), name,
                                 description="Generative-AI / LLM interview prep" if name == notes.ROOT_DECK else "")
@@ -157,35 +209,29 @@ def write_package(path: Path, built: list[BuiltNote], media_dir: Path, timestamp
     for m in models.MODELS:  # every package carries every note type, so links resolve the same way
         decks[notes.ROOT_DECK].add_model(m)
     media = sorted({f for n in built for f in n.media})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        _write_apkg(Path(tmp), [decks[d] for d in deck_names], [media_dir / f for f in media], timestamp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    _write_apkg(Path(path), [decks[d] for d in deck_names], [media_dir / f for f in media], timestamp)
 
 
 def _write_apkg(target: Path, decks: list, media_files: list[Path], timestamp: int) -> None:
     package = genanki.Package(decks, media_files=[str(p) for p in media_files])
-    fd, dbfile = tempfile.mkstemp(suffix=".anki2")
-    os.close(fd)
-    try:
-        conn = sqlite3.connect(dbfile)
-        package.write_to_db(conn.cursor(), timestamp, itertools.count(int(timestamp) * 1000))
-        conn.commit()
-        conn.execute("VACUUM")
-        conn.close()
+    with atomic.scratch_file(".anki2") as dbfile:
+        try:
+            conn = sqlite3.connect(dbfile)
+            try:
+                package.write_to_db(conn.cursor(), timestamp, itertools.count(int(timestamp) * 1000))
+                conn.commit()
+                conn.execute("VACUUM")
+            finally:
+                conn.close()
+        except sqlite3.OperationalError as e:  # "database or disk is full": say which file, like an OSError
+            full = "full" in str(e)
+            raise OSError(errno.ENOSPC if full else errno.EIO,
+                          os.strerror(errno.ENOSPC) if full else f"sqlite: {e}", str(dbfile)) from None
         with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-            _add(zf, "collection.anki2", Path(dbfile).read_bytes())
+            _add(zf, "collection.anki2", dbfile.read_bytes())
             _add(zf, "media", json.dumps({str(i): p.name for i, p in enumerate(media_files)}).encode())
             for i, p in enumerate(media_files):
                 _add(zf, str(i), p.read_bytes(), compress=False)
-    finally:
-        Path(dbfile).unlink(missing_ok=True)
 
 
 def _add(zf: zipfile.ZipFile, name: str, data: bytes, compress: bool = True) -> None:

@@ -43,6 +43,9 @@ details > summary { cursor: pointer; font-weight: 600; }
 .qa-others .qa-source-title, .qa-label { font-size: .8em; text-transform: uppercase; letter-spacing: .04em; color: #6e6e76; }
 .qa-related { margin-top: .9em; }
 .qa-related ul { padding-left: 1.2em; margin: .3em 0; }
+.qa-related details.qa-rel { margin: .3em 0; padding: .3em .6em; }
+.qa-related details.qa-rel > summary { font-weight: 500; }
+.qa-related .qa-rel-points { font-size: .92em; margin: .35em 0 .1em; }
 .qa-related .qa-topic { font-size: .8em; color: #6e6e76; }
 .qa-meta { margin-top: 1em; font-size: .78em; color: #6e6e76; border-top: 1px solid #e2e2e7; padding-top: .5em; }
 .qa-meta ul { padding-left: 1.2em; margin: .2em 0; }

@@ -1,8 +1,10 @@
 """Labelled architecture diagrams drawn with matplotlib patches, arrows and text.
 
-Each public ``draw_*`` function returns ``(fig, labels)`` where ``labels`` is a list of
-:class:`LabelText`: one matplotlib Text per label, with its plain-Unicode answer text and,
-for boxed labels, the box patch that must contain it. The renderer in ``builder.figures``
+Each public ``draw_*`` function takes ``t`` (:class:`Texts`: the diagram's texts from
+``decks/figures.yaml`` by key; the layout stays here) and returns ``(fig, labels)`` where
+``labels`` is a list of :class:`LabelText`: one matplotlib Text per masked label, with its
+plain-Unicode answer text and, for boxed labels, the box patch that must contain it. A
+label drawn twice gives two masks of one card. The renderer in ``builder.figures``
 turns every label's rendered text extent into an Image Occlusion mask and checks that
 masks do not overlap, that every boxed text fits its box and that nothing is clipped.
 
@@ -16,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from .catalogue_yaml import Text
 from .plots import DPI, WIDTH_IN
 
 INK = "#1A1A1A"
@@ -37,6 +40,19 @@ class LabelText:
     text: Any            # matplotlib.text.Text
     plain: str           # the label's answer text (Unicode, single line)
     container: Any = None  # the patch the text must fit in, or None for free text
+
+
+class Texts:
+    """A diagram's texts by key (labels are masked, the others only drawn)."""
+
+    def __init__(self, texts):
+        self._by_key = {t.key: t for t in texts}
+
+    def __getitem__(self, key: str) -> Text:
+        try:
+            return self._by_key[key]
+        except KeyError:
+            raise KeyError(f"decks/figures.yaml defines no text {key!r} for this diagram") from None
 
 
 class _Canvas:
@@ -61,6 +77,8 @@ class _Canvas:
             fontsize=BOX_PT, bold=False, lw=2.2, round_size=0.1):
         from matplotlib.patches import FancyBboxPatch
 
+        if isinstance(text, Text):
+            text, plain, label = text.text, text.plain, text.masked
         fill, edge = colors
         patch = FancyBboxPatch((cx - w / 2, cy - h / 2), w, h,
                                boxstyle=f"round,pad=0,rounding_size={round_size}",
@@ -85,6 +103,8 @@ class _Canvas:
 
     def note(self, x, y, text, plain=None, *, label=True, ha="center", va="center",
              fontsize=NOTE_PT, color=INK, style="normal", weight="normal"):
+        if isinstance(text, Text):
+            text, plain, label = text.text, text.plain, text.masked
         t = self.ax.text(x, y, text, ha=ha, va=va, multialignment="center", fontsize=fontsize,
                          color=color, fontstyle=style, fontweight=weight, zorder=5)
         if label:
@@ -143,99 +163,116 @@ class _Box:
 
 
 # ----------------------------------------------------------------- transformer
-def draw_transformer():
-    c = _Canvas(8.0)
-    ex, dx, w = 1.4, 4.1, 2.2          # encoder / decoder column centres, box width
-    c.note(ex, 0.4, "Inputs", weight="bold", fontsize=15)
-    c.note(dx, 0.4, "Shifted outputs", weight="bold", fontsize=15)
-    e_emb = c.box(ex, 1.35, w, 0.85, "Input embedding\n+ positional enc.", "Input embedding + positional encoding", C_GREY)
-    d_emb = c.box(dx, 1.35, w, 0.85, "Output embedding\n+ positional enc.", colors=C_GREY, label=False)
-    c.arrow((ex, 0.68), e_emb.bottom)
-    c.arrow((dx, 0.68), d_emb.bottom)
+def _residual(c, branch_y, side_x, x, target):
+    """A residual (skip) connection: from the sub-layer's input line at (x, branch_y) around
+    the sub-layer into the side of its Add & Norm box."""
+    c.arrow((x, branch_y), (side_x, branch_y), (side_x, target.cy),
+            (target.cx + (-1 if side_x < target.cx else 1) * target.w / 2, target.cy), lw=2.0, head=16)
+
+
+def draw_transformer(t):
+    c = _Canvas(9.7)
+    ex, dx, w, we = 1.45, 4.05, 2.0, 2.2   # column centres, sub-layer and embedding box widths
+    two, one, an = 0.78, 0.56, 0.42        # box heights: two-line, one-line, Add & Norm
+    gap_in, gap_an = 0.42, 0.28            # before a sub-layer (residual branches here), before Add & Norm
+    c.note(ex, 0.45, t["inputs"], weight="bold", fontsize=15)
+    c.note(dx, 0.45, t["shifted"], weight="bold", fontsize=15)
+    e_emb = c.box(ex, 1.45, we, 0.82, t["embedding"], colors=C_GREY)
+    d_emb = c.box(dx, 1.45, we, 0.82, t["embedding"], colors=C_GREY)
+    c.arrow((ex, 0.8), e_emb.bottom)
+    c.arrow((dx, 0.8), d_emb.bottom)
+
+    def stack(x, sublayers, side_x):
+        """Sub-layers bottom-up, each followed by Add & Norm with a residual around it."""
+        y, prev, boxes = 2.25, None, []
+        for text, h, colors in sublayers:
+            bottom = y + gap_in
+            sub = c.box(x, bottom + h / 2, w, h, text, colors=colors)
+            c.arrow(prev.top if prev else (x, 1.45 + 0.41), sub.bottom)
+            add = c.box(x, sub.cy + h / 2 + gap_an + an / 2, w, an, t["add_norm"], colors=C_GREY, lw=1.8)
+            c.arrow(sub.top, add.bottom)
+            _residual(c, y + 0.12, side_x, x, add)
+            y, prev = add.cy + an / 2, add
+            boxes.append((sub, add))
+        return boxes, y
 
     pad = 0.12
-    c.frame(ex - w / 2 - pad, 2.05, ex + w / 2 + pad, 5.0)
-    c.note(ex - w / 2 + 0.02, 4.65, "Encoder\n×N", label=False, ha="left", style="italic", color="#444444")
-    e_att = c.box(ex, 2.75, w, 0.85, "Multi-head\nself-attention", colors=C_ORANGE)
-    e_ffn = c.box(ex, 3.85, w, 0.85, "Encoder\nfeed-forward", colors=C_BLUE)
-    c.arrow(e_emb.top, e_att.bottom)
-    c.arrow(e_att.top, e_ffn.bottom)
+    ffn = (t["feed_forward"], one, C_BLUE)
+    enc, e_top = stack(ex, [(t["self_attention"], two, C_ORANGE), ffn], ex - w / 2 - 0.22)
+    dec, d_top = stack(dx, [(t["masked_attention"], two, C_ORANGE), (t["cross_attention"], one, C_PURPLE), ffn],
+                       dx + w / 2 + 0.22)
+    c.frame(ex - w / 2 - 0.35, 2.2, ex + w / 2 + pad, e_top + 0.78)
+    c.note(ex - w / 2 + 0.02, e_top + 0.42, t["encoder"], ha="left", style="italic", color="#444444")
+    c.frame(dx - w / 2 - pad, 2.2, dx + w / 2 + 0.35, d_top + 0.78)
+    c.note(dx - w / 2 + 0.02, d_top + 0.42, t["decoder"], ha="left", style="italic", color="#444444")
+    # the encoder output (keys and values) feeds every decoder cross-attention
+    gx, cross = (ex + w / 2 + dx - w / 2) / 2, dec[1][0]
+    e_out = enc[-1][1]
+    c.arrow(e_out.right, (gx, e_out.cy), (gx, cross.cy), cross.left)
 
-    c.frame(dx - w / 2 - pad, 2.05, dx + w / 2 + pad, 6.15)
-    c.note(dx - w / 2 + 0.02, 5.8, "Decoder\n×N", label=False, ha="left", style="italic", color="#444444")
-    d_att = c.box(dx, 2.75, w, 0.85, "Masked\nself-attention", colors=C_ORANGE)
-    d_cross = c.box(dx, 3.85, w, 0.85, "Cross-attention", colors=C_PURPLE)
-    d_ffn = c.box(dx, 4.95, w, 0.85, "Decoder\nfeed-forward", colors=C_BLUE)
-    c.arrow(d_emb.top, d_att.bottom)
-    c.arrow(d_att.top, d_cross.bottom)
-    c.arrow(d_cross.top, d_ffn.bottom)
-    # encoder output (keys and values) into every decoder cross-attention
-    gx = (ex + w / 2 + dx - w / 2) / 2
-    c.arrow(e_ffn.top, (ex, 5.35), (gx, 5.35), (gx, d_cross.cy), d_cross.left)
-
-    lin = c.box(dx, 6.8, w, 0.7, "Linear + softmax", colors=C_GREEN)
-    c.arrow(d_ffn.top, lin.bottom)
-    c.note(dx, 7.62, "Output probabilities", weight="bold", fontsize=15)
-    c.arrow(lin.top, (dx, 7.42))
+    lin = c.box(dx, d_top + 1.2, we, one, t["linear_softmax"], colors=C_GREEN)
+    c.arrow(dec[-1][1].top, lin.bottom)
+    c.note(dx, lin.cy + one / 2 + 0.5, t["probabilities"], weight="bold", fontsize=15)
+    c.arrow(lin.top, (dx, lin.cy + one / 2 + 0.3))
     return c.result()
 
 
 # ----------------------------------------------------------------- scaled dot-product attention
-def draw_scaled_dot_product_attention():
+def draw_scaled_dot_product_attention(t):
     c = _Canvas(7.7)
     x = 1.75
-    q = c.box(1.05, 0.55, 0.8, 0.65, "Q", colors=C_GREY, bold=True, fontsize=17)
-    k = c.box(2.45, 0.55, 0.8, 0.65, "K", colors=C_GREY, bold=True, fontsize=17)
-    v = c.box(4.45, 0.55, 0.8, 0.65, "V", colors=C_GREY, bold=True, fontsize=17)
-    mm1 = c.box(x, 1.75, 2.7, 0.7, r"MatMul  $QK^{T}$", "MatMul QKᵀ", C_PURPLE)
+    q = c.box(1.05, 0.55, 0.8, 0.65, t["q"], colors=C_GREY, bold=True, fontsize=17)
+    k = c.box(2.45, 0.55, 0.8, 0.65, t["k"], colors=C_GREY, bold=True, fontsize=17)
+    v = c.box(4.45, 0.55, 0.8, 0.65, t["v"], colors=C_GREY, bold=True, fontsize=17)
+    mm1 = c.box(x, 1.75, 2.7, 0.7, t["matmul_qk"], colors=C_PURPLE)
     c.arrow(q.top, mm1.at_x(q.cx, "bottom"))
     c.arrow(k.top, mm1.at_x(k.cx, "bottom"))
-    scale = c.box(x, 2.95, 2.7, 0.75, r"Scale  $1/\sqrt{d_k}$", "Scale 1/√dₖ", C_BLUE)
-    mask = c.box(x, 4.15, 2.7, 0.7, "Mask (opt.)", colors=C_GREY, dashed=True)
-    soft = c.box(x, 5.35, 2.7, 0.7, "Softmax", colors=C_GREEN)
+    scale = c.box(x, 2.95, 2.7, 0.75, t["scale"], colors=C_BLUE)
+    mask = c.box(x, 4.15, 2.7, 0.7, t["mask"], colors=C_GREY, dashed=True)
+    soft = c.box(x, 5.35, 2.7, 0.7, t["softmax"], colors=C_GREEN)
     c.arrow(mm1.top, scale.bottom)
     c.arrow(scale.top, mask.bottom)
     c.arrow(mask.top, soft.bottom)
-    mm2 = c.box(3.1, 6.45, 3.4, 0.7, "MatMul with V", colors=C_PURPLE)
+    mm2 = c.box(3.1, 6.45, 3.4, 0.7, t["matmul_v"], colors=C_PURPLE)
     c.arrow(soft.top, mm2.at_x(x, "bottom"))
     c.arrow(v.top, mm2.at_x(v.cx, "bottom"))
     c.arrow(mm2.top, (mm2.cx, 7.05))
-    c.note(mm2.cx, 7.35, "Output", weight="bold", fontsize=15)
+    c.note(mm2.cx, 7.35, t["output"], weight="bold", fontsize=15)
     return c.result()
 
 
 # ----------------------------------------------------------------- GAN
-def draw_gan():
+def draw_gan(t):
     c = _Canvas(5.6)
     lx, rx = 1.75, 4.2
-    noise = c.box(lx, 5.0, 1.9, 0.75, "Noise  z", colors=C_GREY)
-    real = c.box(rx, 5.0, 2.1, 0.75, "Real data", colors=C_GREEN)
-    gen = c.box(lx, 3.7, 1.9, 0.75, "Generator G", colors=C_ORANGE)
-    fake = c.box(lx, 2.4, 1.9, 0.75, "Fake samples", colors=C_RED)
-    disc = c.box(rx, 2.4, 2.1, 0.75, "Discriminator D", colors=C_BLUE)
-    out = c.box(rx, 1.05, 2.1, 0.75, "Real or fake?", colors=C_PURPLE)
+    noise = c.box(lx, 5.0, 1.9, 0.75, t["noise"], colors=C_GREY)
+    real = c.box(rx, 5.0, 2.1, 0.75, t["real"], colors=C_GREEN)
+    gen = c.box(lx, 3.7, 1.9, 0.75, t["generator"], colors=C_ORANGE)
+    fake = c.box(lx, 2.4, 1.9, 0.75, t["fake"], colors=C_RED)
+    disc = c.box(rx, 2.4, 2.1, 0.75, t["discriminator"], colors=C_BLUE)
+    out = c.box(rx, 1.05, 2.1, 0.75, t["verdict"], colors=C_PURPLE)
     c.arrow(noise.bottom, gen.top)
     c.arrow(gen.bottom, fake.top)
     c.arrow(fake.right, disc.left)
     c.arrow(real.bottom, disc.top)
     c.arrow(disc.bottom, out.top)
     c.arrow(out.left, (0.3, out.cy), (0.3, gen.cy), gen.left, color="#B03A2E", dashed=True)
-    c.note(1.75, 0.6, "Gradient feedback", color="#B03A2E")
+    c.note(1.75, 0.6, t["feedback"], color="#B03A2E")
     return c.result()
 
 
 # ----------------------------------------------------------------- VAE
-def draw_vae():
+def draw_vae(t):
     c = _Canvas(8.0)
     cx = 2.75
-    x_in = c.box(cx, 7.35, 2.0, 0.65, r"Input  $x$", "Input x", C_GREY)
-    enc = c.box(cx, 6.15, 3.6, 0.75, r"Encoder  $q_\phi(z\,|\,x)$", "Encoder qφ(z|x)", C_ORANGE)
-    mu = c.box(0.95, 4.85, 1.5, 0.7, r"Mean  $\mu$", "Mean μ", C_BLUE)
-    sd = c.box(2.75, 4.85, 1.5, 0.7, r"Std  $\sigma$", "Std σ", C_BLUE)
-    eps = c.box(4.55, 4.85, 1.6, 0.7, r"$\epsilon \sim \mathcal{N}(0, I)$", "ε ∼ N(0, I)", C_GREY, dashed=True)
-    z = c.box(cx, 3.55, 3.2, 0.75, r"$z = \mu + \sigma \odot \epsilon$", "z = μ + σ ⊙ ε", C_PURPLE)
-    dec = c.box(cx, 2.25, 3.6, 0.75, r"Decoder  $p_\theta(x\,|\,z)$", "Decoder pθ(x|z)", C_GREEN)
-    rec = c.box(cx, 0.95, 3.0, 0.7, r"Reconstruction  $x'$", "Reconstruction x′", C_GREY)
+    x_in = c.box(cx, 7.35, 2.0, 0.65, t["input"], colors=C_GREY)
+    enc = c.box(cx, 6.15, 3.6, 0.75, t["encoder"], colors=C_ORANGE)
+    mu = c.box(0.95, 4.85, 1.5, 0.7, t["mean"], colors=C_BLUE)
+    sd = c.box(2.75, 4.85, 1.5, 0.7, t["std"], colors=C_BLUE)
+    eps = c.box(4.55, 4.85, 1.6, 0.7, t["epsilon"], colors=C_GREY, dashed=True)
+    z = c.box(cx, 3.55, 3.2, 0.75, t["z"], colors=C_PURPLE)
+    dec = c.box(cx, 2.25, 3.6, 0.75, t["decoder"], colors=C_GREEN)
+    rec = c.box(cx, 0.95, 3.0, 0.7, t["reconstruction"], colors=C_GREY)
     c.arrow(x_in.bottom, enc.top)
     c.arrow(enc.at_x(1.45, "bottom"), (mu.cx + 0.3, mu.cy + mu.h / 2))
     c.arrow(enc.bottom, sd.top)
@@ -257,7 +294,7 @@ def _diffusion_image(alpha_bar: float, size: int = 24, seed: int = 7) -> np.ndar
     return np.sqrt(alpha_bar) * x0 + np.sqrt(1.0 - alpha_bar) * eps
 
 
-def draw_diffusion(alpha_bars: tuple = (1.0, 0.7, 0.35, 0.0)):
+def draw_diffusion(t, alpha_bars: tuple = (1.0, 0.7, 0.35, 0.0)):
     from matplotlib.patches import Rectangle
 
     c = _Canvas(4.4)
@@ -267,87 +304,83 @@ def draw_diffusion(alpha_bars: tuple = (1.0, 0.7, 0.35, 0.0)):
         c.ax.imshow(_diffusion_image(a), cmap="gray", vmin=-1.8, vmax=1.8, interpolation="nearest",
                     extent=(x - s / 2, x + s / 2, y - s / 2, y + s / 2), zorder=2)
         c.ax.add_patch(Rectangle((x - s / 2, y - s / 2), s, s, fill=False, edgecolor=INK, lw=1.8, zorder=3))
-    names = ((r"$x_0$ (data)", "x₀ (data)"), (r"$x_{t-1}$", "xₜ₋₁"), (r"$x_t$", "xₜ"),
-             (r"$x_T$ (noise)", "x_T (noise)"))
-    for x, (text, plain) in zip(xs, names):
-        c.note(x, y - s / 2 - 0.3, text, plain, fontsize=16)
+    for x, text in zip(xs, (t["x_0"], t["x_prev"], t["x_t"], t["x_big_t"])):
+        c.note(x, y - s / 2 - 0.3, text, fontsize=16)
     for i in range(3):
         a, b = xs[i] + s / 2 + 0.05, xs[i + 1] - s / 2 - 0.05
         dashed = i != 1  # the outer gaps stand for many steps
         c.arrow((a, y + 0.17), (b, y + 0.17), color=fwd, dashed=dashed, head=16)
         c.arrow((b, y - 0.17), (a, y - 0.17), color=rev, dashed=dashed, head=16)
     c.arrow((0.3, 3.3), (5.2, 3.3), color=fwd, lw=3.0, head=26)
-    c.note(2.75, 3.8, r"Forward: add noise  $q(x_t\,|\,x_{t-1})$", "Forward: add noise q(xₜ | xₜ₋₁)",
-           color=fwd, fontsize=15)
+    c.note(2.75, 3.8, t["forward"], color=fwd, fontsize=15)
     c.arrow((5.2, 1.2), (0.3, 1.2), color=rev, lw=3.0, head=26)
-    c.note(2.75, 0.65, r"Reverse: denoise  $p_\theta(x_{t-1}\,|\,x_t)$", "Reverse: denoise pθ(xₜ₋₁ | xₜ)",
-           color=rev, fontsize=15)
+    c.note(2.75, 0.65, t["reverse"], color=rev, fontsize=15)
     return c.result()
 
 
 # ----------------------------------------------------------------- RAG
-def draw_rag():
+def draw_rag(t):
     c = _Canvas(7.0)
     m, r = 2.6, 4.5
-    c.note(0.2, 6.7, "Indexing (offline)", label=False, ha="left", style="italic", color="#444444")
-    docs = c.box(0.9, 6.0, 1.4, 0.75, "Documents", colors=C_GREY)
-    chunks = c.box(m, 6.0, 1.2, 0.75, "Chunks", colors=C_GREY)
-    embs = c.box(r, 6.0, 1.6, 0.75, "Embeddings", colors=C_BLUE)
+    c.note(0.2, 6.7, t["offline"], ha="left", style="italic", color="#444444")
+    docs = c.box(0.9, 6.0, 1.4, 0.75, t["documents"], colors=C_GREY)
+    chunks = c.box(m, 6.0, 1.2, 0.75, t["chunks"], colors=C_GREY)
+    embs = c.box(r, 6.0, 1.6, 0.75, t["embeddings"], colors=C_BLUE)
     c.arrow(docs.right, chunks.left)
     c.arrow(chunks.right, embs.left)
-    c.note(0.2, 5.15, "Query time (online)", label=False, ha="left", style="italic", color="#444444")
-    query = c.box(0.85, 4.25, 1.3, 0.75, "Query", colors=C_ORANGE)
-    qemb = c.box(m, 4.25, 1.5, 0.85, "Query\nembedding", colors=C_BLUE)
-    vdb = c.box(r, 4.25, 1.6, 0.95, "Vector DB\n/ retriever", colors=C_PURPLE)
+    c.note(0.2, 5.15, t["online"], ha="left", style="italic", color="#444444")
+    query = c.box(0.85, 4.25, 1.3, 0.75, t["query"], colors=C_ORANGE)
+    qemb = c.box(m, 4.25, 1.5, 0.85, t["query_embedding"], colors=C_BLUE)
+    vdb = c.box(r, 4.25, 1.6, 0.95, t["retriever"], colors=C_PURPLE)
     c.arrow(embs.bottom, vdb.top)
     c.arrow(query.right, qemb.left)
     c.arrow(qemb.right, vdb.left)
-    topk = c.box(r, 2.65, 1.6, 0.85, "Top-k\nchunks", colors=C_PURPLE)
-    aug = c.box(1.8, 2.65, 2.4, 0.85, "Augmented\nprompt", colors=C_ORANGE)
+    topk = c.box(r, 2.65, 1.6, 0.85, t["top_k"], colors=C_PURPLE)
+    aug = c.box(1.8, 2.65, 2.4, 0.85, t["prompt"], colors=C_ORANGE)
     c.arrow(vdb.bottom, topk.top)
     c.arrow(query.bottom, aug.at_x(query.cx, "top"))
     c.arrow(topk.left, aug.right)
-    llm = c.box(1.8, 0.95, 2.4, 0.75, "LLM", colors=C_GREEN, bold=True)
-    ans = c.box(r, 0.95, 1.6, 0.75, "Answer", colors=C_GREEN)
+    llm = c.box(1.8, 0.95, 2.4, 0.75, t["llm"], colors=C_GREEN, bold=True)
+    ans = c.box(r, 0.95, 1.6, 0.75, t["answer"], colors=C_GREEN)
     c.arrow(aug.bottom, llm.top)
     c.arrow(llm.right, ans.left)
     return c.result()
 
 
 # ----------------------------------------------------------------- RLHF
-def draw_rlhf():
+def draw_rlhf(t):
     c = _Canvas(7.9)
     lx, rx, w = 1.45, 4.1, 2.3
-    pre = c.box(lx, 7.2, w, 0.75, "Pretrained LM", colors=C_GREY)
-    sft = c.box(lx, 5.9, w, 0.9, "Supervised\nfine-tuning", colors=C_BLUE)
-    rank = c.box(rx, 5.9, w, 0.9, "Human\nrankings", colors=C_ORANGE)
-    rm = c.box(rx, 4.4, w, 0.75, "Reward model", colors=C_ORANGE)
-    ref = c.box(lx, 4.4, w, 0.9, "Reference model\n(frozen SFT)", colors=C_GREY)
-    ppo = c.box(2.75, 2.55, 4.9, 0.9, "PPO policy optimization", colors=C_GREEN)
-    out = c.box(2.75, 0.85, 2.6, 0.75, "Aligned policy", colors=C_PURPLE)
+    pre = c.box(lx, 7.2, w, 0.75, t["pretrained"], colors=C_GREY)
+    sft = c.box(lx, 5.9, w, 0.9, t["sft"], colors=C_BLUE)
+    rank = c.box(rx, 5.9, w, 0.9, t["rankings"], colors=C_ORANGE)
+    rm = c.box(rx, 4.4, w, 0.75, t["reward_model"], colors=C_ORANGE)
+    ref = c.box(lx, 4.4, w, 0.9, t["reference"], colors=C_GREY)
+    ppo = c.box(2.75, 2.55, 4.9, 0.9, t["ppo"], colors=C_GREEN)
+    out = c.box(2.75, 0.85, 2.6, 0.75, t["aligned"], colors=C_PURPLE)
     c.arrow(pre.bottom, sft.top)
     c.arrow(sft.right, rank.left)
     c.arrow(rank.bottom, rm.top)
     c.arrow(sft.bottom, ref.top)
     c.arrow(rm.bottom, ppo.at_x(rx, "top"))
-    c.note(rx + 0.15, 3.5, "reward r", label=False, ha="left", color="#444444", style="italic")
+    c.note(rx + 0.15, 3.5, t["reward"], ha="left", color="#444444", style="italic")
     c.arrow(ref.bottom, ppo.at_x(lx, "top"), color="#B03A2E")
-    c.note(lx + 0.15, 3.5, "KL penalty", ha="left", color="#B03A2E")
+    c.note(lx + 0.15, 3.5, t["kl"], ha="left", color="#B03A2E")
     c.arrow(ppo.bottom, out.top)
     return c.result()
 
 
 # ----------------------------------------------------------------- LoRA
-def draw_lora():
+def draw_lora(t):
     from matplotlib.patches import Circle
 
     c = _Canvas(7.6)
     lx, rx, cx = 1.45, 4.15, 2.75
-    x_in = c.box(cx, 0.6, 1.9, 0.65, "Input  x", colors=C_GREY)
-    wbox = c.box(lx, 3.35, 2.3, 2.5, "Frozen\nweight W\n(d × d)", "Frozen weight W (d × d)", C_BLUE)
-    a = c.box(rx, 2.45, 1.9, 0.7, "A  (r × d)", colors=C_ORANGE)
-    b = c.box(rx, 3.85, 1.9, 0.7, "B  (d × r)", colors=C_ORANGE)
-    sc = c.box(rx, 5.1, 1.9, 0.65, "Scale  α/r", colors=C_ORANGE)
+    x_in = c.box(cx, 0.6, 1.9, 0.65, t["input"], colors=C_GREY)
+    wbox = c.box(lx, 3.35, 2.3, 2.5, t["weight"], colors=C_BLUE)
+    a = c.box(rx, 2.45, 1.9, 0.7, t["a"], colors=C_ORANGE)
+    b = c.box(rx, 3.85, 1.9, 0.7, t["b"], colors=C_ORANGE)
+    sc = c.box(rx, 5.1, 1.9, 0.65, t["scale"], colors=C_ORANGE)
     c.ax.plot([cx, cx], [x_in.cy + x_in.h / 2, 1.35], color=INK, lw=2.2, solid_capstyle="butt", zorder=3)
     c.arrow((cx, 1.35), (lx, 1.35), wbox.bottom)
     c.arrow((cx, 1.35), (rx, 1.35), a.bottom)
@@ -355,9 +388,9 @@ def draw_lora():
     c.arrow(b.top, sc.bottom)
     plus_y, r0 = 6.05, 0.27
     c.ax.add_patch(Circle((cx, plus_y), r0, facecolor="white", edgecolor=INK, lw=2.2, zorder=3))
-    c.ax.text(cx, plus_y, "+", ha="center", va="center", fontsize=22, fontweight="bold", zorder=4)
+    c.ax.text(cx, plus_y, t["plus"].text, ha="center", va="center", fontsize=22, fontweight="bold", zorder=4)
     c.arrow(wbox.top, (lx, plus_y), (cx - r0, plus_y))
     c.arrow(sc.top, (rx, plus_y), (cx + r0, plus_y))
-    out = c.box(cx, 7.0, 4.2, 0.7, "h = Wx + (α/r)·BAx", colors=C_GREEN)
+    out = c.box(cx, 7.0, 4.2, 0.7, t["output"], colors=C_GREEN)
     c.arrow((cx, plus_y + r0), out.bottom)
     return c.result()

@@ -277,7 +277,7 @@ def draw_top_k_top_p(probs: tuple = (0.30, 0.18, 0.12, 0.09, 0.07, 0.06, 0.05, 0
     for ax, name, mask, color in panels:
         ax.bar(ranks, probs_arr, 0.8, color=np.where(mask, color, GREY_BAR), edgecolor="black",
                linewidth=1.2, zorder=3)
-        ax.set_title(f"{name}: {int(mask.sum())} tokens kept, mass {probs_arr[mask].sum():.2f}", loc="left")
+        ax.set_title(name, loc="left")  # not the kept count or mass: "mass 0.91" would answer "p = 0.9"
         ax.set_ylim(0, 0.34)
         ax.set_yticks([0, 0.1, 0.2, 0.3])
         ax.grid(True, axis="y", zorder=0)
