@@ -48,6 +48,7 @@ class Curation:
     distinct: list[list[str]] = field(default_factory=list)
     overrides: dict[str, dict] = field(default_factory=dict)
     corrections: dict[str, list[dict]] = field(default_factory=dict)
+    drop_figures: list[str] = field(default_factory=list)
 
 
 def _req(entry, name: str, where: str, file: str) -> str:
@@ -112,6 +113,10 @@ def load(path: Path) -> Curation:
             {"source_said": _req(e, "source_said", f"{where}[{i}]", file).strip(),
              "correct": _req(e, "correct", f"{where}[{i}]", file).strip()}
             for i, e in enumerate(entries)]
+    drop = data.get("drop_figures") or []
+    if not isinstance(drop, list) or not all(isinstance(r, str) and r.strip() for r in drop):
+        raise InputError(file, "drop_figures", "must be a list of figure references like 003_ch1_q2_fig1")
+    cur.drop_figures = [r.strip() for r in drop]
     return cur
 
 

@@ -34,10 +34,25 @@ _TEXT_PATTERNS = (
     re.compile(r"(?:^|[.:;]\s+)(?:is|are)\s+(?:the|a|an)\s", re.I),
     re.compile(r"\b(?:around|within|between)\s*[,)]"),
     re.compile(r"\b(?:around|about)\s+for\b"),
+    # "dimensionality,.", "by modeling or.", "by modeling, the probability", "memory at due to"
+    re.compile(r",\s*\."),
+    re.compile(r"\b(?:or|and)\s*\.(?=\s|$)"),
+    re.compile(r"\bby\s+modell?ing\s*[,.]", re.I),
+    re.compile(r"\b(?:at|of)\s+due\s+to\b", re.I),
+    # "for the -th word", "where and are weight matrices", "to be within, PPO"
+    re.compile(r"\bthe\s*-th\b", re.I),
+    re.compile(r"\bwhere\s+(?:and|or)\b", re.I),
+    re.compile(r"\bwithin\s*,"),
+    # a list item that starts with the colon after its lost symbol (": Advantage function")
+    re.compile(r"^\s*:"),
+    # "Trains and for specific tasks", "matrices (low-rank) and to existing weights"
+    re.compile(r"\b(?:trains?|updates?|adds?)\s+and\s+(?:for|to|are)\b", re.I),
+    re.compile(r"\b(?:matrices|vectors)\s+(?:\([^)]*\)\s+)?and\s+to\b"),
 )
 # "is defined as:" / "is calculated as:" ending a block that is not followed by math or a list
-_LEADS_TO_FORMULA = re.compile(r"\b(?:defined|calculated|computed|given|expressed|written|formulated)\s+"
-                               r"(?:as|by)\s*:?\s*$", re.I)
+# ("… the product of its TF and IDF values:", "Adjust the parameter:", "a weighted sum of the value vectors:")
+_LEADS_TO_FORMULA = re.compile(r"(?:\b(?:defined|calculated|computed|given|expressed|written|formulated)\s+"
+                               r"(?:as|by)\s*:?|\b(?:parameters?|values|vectors)\s*:)\s*$", re.I)
 _HINT_SUFFIX = re.compile(r"\?\s*\(([^()]{1,80})\)\s*$")
 
 

@@ -279,6 +279,7 @@ def normalize(paths: DeckPaths, progress=None) -> Result:
     occ_to_id = {i: qid for qid, c in zip(ids, clusters) for i in c}
 
     questions = []
+    dropped = dict.fromkeys(cur.drop_figures, False)  # ref -> seen (each must name a figure)
     for qid, members_idx in zip(ids, clusters):
         members = [occs[i] for i in members_idx]
         ov = cur.overrides.get(qid, {})
@@ -305,7 +306,9 @@ def normalize(paths: DeckPaths, progress=None) -> Result:
         figures, seen = [], set()
         for o in members:
             for f in o.figures:
-                if f.ref not in seen:
+                if f.ref in dropped:
+                    dropped[f.ref] = True
+                elif f.ref not in seen:
                     seen.add(f.ref)
                     figures.append({"ref": f.ref, "caption": f.caption, "source_url": f.source_url,
                                     **({"source_text": f.source_text} if f.source_text else {})})
@@ -320,6 +323,9 @@ def normalize(paths: DeckPaths, progress=None) -> Result:
             "related": [],
             "figures": figures,
         })
+    for i, (ref, seen_ref) in enumerate(dropped.items()):
+        if not seen_ref:
+            raise InputError(cfile, f"drop_figures[{i}]", f"no question has a figure {ref!r}")
     questions.sort(key=lambda q: int(q["id"][1:]))
     distinct_ids = {(occ_to_id[a], occ_to_id[b]) for a, b in distinct_occ}
     known = {q["id"] for q in questions}
@@ -350,9 +356,13 @@ def normalize(paths: DeckPaths, progress=None) -> Result:
 
 
 def answer_holes(questions: list[dict]) -> list[tuple[str, str, str]]:
-    """(id, document, snippet) for every answer sentence that lost its formula (see builder/holes.py)."""
+    """(id, document, snippet) for every answer sentence that lost its formula (see builder/holes.py),
+    and every formula that only an image attribution stands for (drop it with `drop_figures` once restored)."""
     found = []
     for q in questions:
+        for f in q["figures"]:  # a formula that survives only as an image attribution
+            if f["caption"].split(":")[0] == "Formula":
+                found.append((q["id"], f["ref"][:3], f"only an image remains: {f['caption']!r}"))
         seen: set[str] = set()
         for s in q["sources"]:
             for snippet in formula_holes(s["answer_html"]):

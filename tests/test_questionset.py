@@ -241,6 +241,12 @@ def test_new_questions_get_new_ids_and_ids_are_never_reused(decks_copy, committe
     removed_id = find(committed, "002", "Embeddings in Zero-Shot Learning")["id"]
     renumbered = original[:start] + original[end:]
     doc.write_text(renumbered, encoding="utf-8")
+    points = yaml.safe_load(paths.key_points.read_text(encoding="utf-8"))
+    points.pop(removed_id, None)  # key points of a retired question would name an unknown id
+    paths.key_points.write_text(yaml.safe_dump(points, allow_unicode=True), encoding="utf-8")
+    cur = yaml.safe_load(paths.curation.read_text(encoding="utf-8"))  # and so would its text fixes
+    cur["fixes"] = [f for f in cur["fixes"] if not (f["document"] == "002" and f["find"] in original[start:end])]
+    paths.curation.write_text(yaml.safe_dump(cur, allow_unicode=True), encoding="utf-8")
     after_removal = normalize_into(paths)
     assert removed_id not in {q["id"] for q in after_removal["questions"]}
     # add a brand-new question
@@ -259,3 +265,36 @@ def test_curation_typo_fixes_are_applied(committed):
     text = json.dumps(committed, ensure_ascii=False)
     assert "Part 7: Ilms" not in text and "OpenAl" not in text
     assert "Part 7: LLMs" in text and "Azure OpenAI Services" in text
+
+
+# --- formulas lost in conversion (builder/holes.py, curation fixes and drop_figures) ---------
+
+def test_no_formula_hole_is_left(fresh, committed):
+    assert fresh.summary["formula_holes"] == []
+    captions = [f["caption"] for q in committed["questions"] for f in q["figures"]]
+    assert not [c for c in captions if c.split(":")[0] == "Formula"]
+    restored = find(committed, "003", "How does LoRA work?")["sources"][0]["answer_html"]
+    assert r"only \(A\) and \(B\) are updated" in restored
+
+
+def test_holes_come_back_without_the_formula_fixes(decks_copy):
+    """Without the math fixes, the detector reports every formula hole the review found (images too)."""
+    paths = qs.DeckPaths(decks_copy)
+    cur = yaml.safe_load(paths.curation.read_text(encoding="utf-8"))
+    cur["fixes"] = [f for f in cur["fixes"] if not (f["document"] == "003" and "$" in f.get("replace", ""))]
+    dropped = cur.pop("drop_figures")
+    paths.curation.write_text(yaml.safe_dump(cur, allow_unicode=True), encoding="utf-8")
+    holes = qs.normalize(paths).summary["formula_holes"]
+    findings = yaml.safe_load((ROOT / "docs" / "review" / "qa-findings.yaml").read_text(encoding="utf-8"))
+    reviewed = {qid for qid, f in findings.items() if f["kind"] == "formula_hole"}
+    assert reviewed and reviewed <= {qid for qid, _, _ in holes}
+    assert len([h for h in holes if "only an image remains" in h[2]]) == len(dropped)
+
+
+def test_drop_figures_must_name_a_figure(decks_copy):
+    paths = qs.DeckPaths(decks_copy)
+    cur = yaml.safe_load(paths.curation.read_text(encoding="utf-8"))
+    cur["drop_figures"].append("003_ch99_q1_fig1")
+    paths.curation.write_text(yaml.safe_dump(cur, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(qs.InputError, match="003_ch99_q1_fig1"):
+        qs.normalize(paths)
