@@ -19,9 +19,9 @@ from .style import CSS
 
 # Bump (YYYYMMDDNN) whenever CSS or template text changes, so a re-import updates the
 # note types on every client: Anki takes a note type only when it is newer.
-STYLE_REVISION = 2026112201
+STYLE_REVISION = 2026112902
 # style_fingerprint() at that revision; a test fails when templates/CSS change without a bump.
-STYLE_FINGERPRINT = "44d2ed680d25387b"
+STYLE_FINGERPRINT = "43a77e26da2ccd6a"
 
 QA_MODEL_ID = 1764100000001
 CLOZE_MODEL_ID = 1764100000002
