@@ -1502,7 +1502,7 @@ def generate(questions: list[dict], decks_dir: Path | None = None) -> list[Cloze
     return generate_report(questions, decks_dir).notes
 
 
-def generate_report(questions: list[dict], decks_dir: Path | None = None) -> Report:
+def generate_report(questions: list[dict], decks_dir: Path | None = None, reject_nothing: bool = False) -> Report:
     """Mined notes that keep every rule, after the curated ones of `decks/clozes.yaml` (which win a
     duplicate), minus the notes it rejects."""
     decks_dir = decks_dir or DECKS
@@ -1556,11 +1556,15 @@ def generate_report(questions: list[dict], decks_dir: Path | None = None) -> Rep
                 slug = f"{slugify(c.slug_src, SLUG_MAX - len(code) - 1)}-{code}"
             slugs.setdefault(slug, c.kind)
             nid = f"{q['id']}-cz-{slug}"
-            if nid in curation.reject:
+            if nid in curation.reject and not reject_nothing:
                 report.rejected += 1
                 continue
             view = _view(c, q)
             view.id = nid
+            if nid in curation.hints:
+                view = rules.NoteView(id=nid, kind=view.kind, text=curated_mod.with_hints(view.text, curation.hints[nid]),
+                                      question=view.question, topic_names=view.topic_names,
+                                      list_items=view.list_items, lead=view.lead, acronym=view.acronym)
             if nid in seen_id or dedupe.duplicate_of(view):
                 report.dropped["duplicate"] += 1
                 continue

@@ -15,9 +15,13 @@ Shape:
           extra: 'Optional back-side explanation (HTML).'
     reject:
       q0220-cz-key-benefits-of-dropout: heading, not a fact
+    hints:                       # a reviewer's hint for a mined note whose deletion needs one
+      q0049-cz-quantization: an embedding compression technique      # c1
+      q0083-cz-input-data-labeled: {c1: kind of data, c2: kind of data}
 """
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +38,7 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
 class Curated:
     notes: list = field(default_factory=list)  # ClozeNote
     reject: dict[str, str] = field(default_factory=dict)  # mined note id -> why
+    hints: dict[str, dict[int, str]] = field(default_factory=dict)  # mined note id -> {cloze number: hint}
 
 
 def view(note) -> rules.NoteView:
@@ -87,4 +92,23 @@ def load(path: Path, questions: dict[str, dict], vocab: rules.Vocabulary) -> Cur
                                        q.get("primary_source") or ""))
     for nid, why in (data.get("reject") or {}).items():
         out.reject[str(nid)] = str(why or "")
+    for nid, hint in (data.get("hints") or {}).items():
+        pairs = hint.items() if isinstance(hint, dict) else [("c1", hint)]
+        parsed = {}
+        for key, text in pairs:
+            m = re.fullmatch(r"c(\d+)", str(key))
+            if not m or not isinstance(text, str) or not text.strip() or re.search(r"[{}]|::", text):
+                raise InputError(file, f"hints.{nid}", "use 'hint text' or {c1: 'hint text', …} without braces or ::")
+            parsed[int(m.group(1))] = text.strip()
+        out.hints[str(nid)] = parsed
     return out
+
+
+def with_hints(text: str, hints: dict[int, str]) -> str:
+    """Add `::hint` to the deletions a reviewer asked for (keeps a hint already there)."""
+    def put(m: re.Match) -> str:
+        num = int(m.group(1))
+        if num not in hints or m.group(3):
+            return m.group(0)
+        return f"{{{{c{num}::{m.group(2)}::{html.escape(hints[num], quote=False)}}}}}"
+    return rules.CLOZE.sub(put, text)

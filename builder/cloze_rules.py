@@ -29,6 +29,9 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+
+import snowballstemmer
 
 MAX_LIST = 4
 MAX_CELL_WORDS = 6  # a table cell worth recalling is a crisp contrast, not a sentence
@@ -66,12 +69,13 @@ leveraging avoiding balancing adapting adjusting scaling training building
 MATH_WORD = "\x01"
 
 
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """A crude stem: the first five letters of long words, the word without a plural s otherwise."""
-    w = word.lower().strip("'-")
-    if len(w) >= 6:
-        return w[:5]
-    return w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+    """Snowball (Porter2) stem: "augmenting" reveals "Augmentation", "pre-trained" reveals "Pre-training"."""
+    return _STEMMER.stemWord(word.lower().strip("'-").removesuffix("'s"))
 
 
 def plain(fragment: str) -> str:
@@ -243,13 +247,20 @@ def acronym(n: NoteView, vocab: Vocabulary) -> str | None:
 
 
 def broken_math(n: NoteView, vocab: Vocabulary) -> str | None:
+    """A deletion must hold whole formulas or none: never sit inside one, never split its delimiters."""
     for d in n.deletions:
         text = html.unescape(d.answer)
         if text.count("\\(") != text.count("\\)") or text.count("\\[") != text.count("\\]"):
             return f"c{d.num} splits a formula's delimiters"
-    outside = html.unescape(CLOZE.sub(" ", n.text))
-    if outside.count("\\(") != outside.count("\\)") or outside.count("\\[") != outside.count("\\]"):
-        return "a deletion sits inside a formula"
+    inside = None
+    for m in re.finditer(r"\\[()\[\]]|\{\{c\d+::|\}\}", html.unescape(n.text)):
+        tok = m.group(0)
+        if tok in ("\\(", "\\["):
+            inside = tok
+        elif tok in ("\\)", "\\]"):
+            inside = None
+        elif tok.startswith("{{") and inside:
+            return "a deletion sits inside a formula"
     return None
 
 
