@@ -151,6 +151,11 @@ def cmd_build(args) -> int:
     counts = build.counts()
     print(f"notes: {counts['qa']} Q&A, {counts['cloze']} cloze, {counts['io']} image occlusion, "
           f"{counts['figure']} figure; {len(groups)} package(s) in {out_dir}")
+    rep = build.cloze_report
+    if rep is not None:
+        drops = ", ".join(f"{rule} {n}" for rule, n in rep.dropped.most_common()) or "none"
+        print(f"cloze: {len(rep.notes)} notes ({rep.curated} curated); mined candidates dropped by rule: {drops}; "
+              f"rejected by review: {rep.rejected}")
     print(f"add-on: {addon}")
     _summary(_set_summary(qset), started)
     return 0

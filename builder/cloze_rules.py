@@ -78,15 +78,17 @@ def stem(word: str) -> str:
     return _STEMMER.stemWord(word.lower().strip("'-").removesuffix("'s"))
 
 
+@lru_cache(maxsize=65536)
 def plain(fragment: str) -> str:
     """Visible text of an HTML fragment (formulas kept as written)."""
     text = _TAG.sub(" ", fragment)
     return re.sub(r"\s+", " ", html.unescape(text)).strip()
 
 
-def content_stems(text: str) -> set[str]:
+@lru_cache(maxsize=65536)
+def content_stems(text: str) -> frozenset[str]:
     text = MATH.sub(" ", text)
-    return {stem(w) for w in _WORD.findall(text.lower()) if w not in STOP and not w.isdigit() and len(w) > 1}
+    return frozenset(stem(w) for w in _WORD.findall(text.lower()) if w not in STOP and not w.isdigit() and len(w) > 1)
 
 
 def canon_latex(latex: str) -> str:
@@ -163,7 +165,8 @@ def heading_or_filler(n: NoteView, vocab: Vocabulary) -> str | None:
             return f"filler {text!r}"
         if len(words) >= 2 and (words[-1] in HEADING_HEADS or words[0] in HEADING_OPENERS) and not vocab.is_term(text):
             return f"heading {text!r}"
-        label = re.search(re.escape(d.answer) + r"\}\}\s*:", n.text) is not None or n.kind == "label"
+        end = n.text.find(d.answer + "}}")
+        label = n.kind == "label" or end >= 0 and n.text[end + len(d.answer) + 2:].lstrip().startswith(":")
         if label and not vocab.is_term(text):
             return f"label {text!r} is not a known term"
     return None
