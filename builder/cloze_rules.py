@@ -12,7 +12,8 @@ Rules (see shared CARD-QUALITY.md; names are what the summary prints):
   "Label: description" note — a label that is not a known term;
 - giveaway: every content word of the deletion is visible elsewhere on its card
   (a definition that restates its own term included);
-- not_atomic: a deletion that is itself a list of facts;
+- empty_hint: a hint that narrows nothing ("what", "name");
+- not_atomic: a deletion that is itself a list of facts, or a name bundled with its expansion;
 - long_list: recall of one item of a list longer than `MAX_LIST` items;
 - list_of_labels: a list whose hidden items are not all known terms;
 - list_without_context: a list whose lead-in does not say what it lists;
@@ -147,6 +148,17 @@ class Vocabulary:
     terms: frozenset[str] = frozenset()
     acronyms: dict[str, dict] = field(default_factory=dict)  # "GRU" -> {"expansion", "context"}
 
+    def twin(self, text: str) -> str | None:
+        """The expansion of a standard acronym, or the acronym of a standard expansion."""
+        key = plain(text).strip()
+        if key in self.acronyms:
+            return self.acronyms[key]["expansion"]
+        want = content_stems(key)
+        for acr, std in self.acronyms.items():
+            if want and content_stems(std["expansion"]) == want:
+                return acr
+        return None
+
     def is_term(self, text: str) -> bool:
         key = " ".join(_WORD.findall(plain(text).lower()))
         return key in self.terms or key.rstrip("s") in self.terms
@@ -165,17 +177,25 @@ def heading_or_filler(n: NoteView, vocab: Vocabulary) -> str | None:
             return f"filler {text!r}"
         if len(words) >= 2 and (words[-1] in HEADING_HEADS or words[0] in HEADING_OPENERS) and not vocab.is_term(text):
             return f"heading {text!r}"
-        end = n.text.find(d.answer + "}}")
-        label = n.kind == "label" or end >= 0 and n.text[end + len(d.answer) + 2:].lstrip().startswith(":")
+        label = n.kind == "label" or _opens_a_label(n.text, d)
         if label and not vocab.is_term(text):
             return f"label {text!r} is not a known term"
     return None
 
 
+def _opens_a_label(text: str, d: Deletion) -> bool:
+    """`{{c1::X}}: …` at the start of a block: the deletion is a label heading its description."""
+    m = re.search(r"(?:^|<p>|<li>|<br>|—\s)\s*\{\{c%d::%s(?:::[^{}]*)?\}\}\s*:" % (d.num, re.escape(d.answer)), text)
+    return m is not None
+
+
 def giveaway(n: NoteView, vocab: Vocabulary) -> str | None:
+    """The hidden words can be read on the card: all of them, half of a longer answer, or the
+    acronym/expansion twin of the answer ("{{RLHF}} … human feedback … reinforcement learning")."""
     for num in n.numbers():
-        visible = content_stems(n.front(num))
-        visible_latex = {canon_latex(m.group(1) or m.group(2)) for m in MATH.finditer(n.front(num))}
+        front = n.front(num)
+        visible = content_stems(front)
+        visible_latex = {canon_latex(m.group(1) or m.group(2)) for m in MATH.finditer(front)}
         for d in (d for d in n.deletions if d.num == num):
             text = plain(d.answer)
             maths = [canon_latex(m.group(1) or m.group(2)) for m in MATH.finditer(text)]
@@ -184,6 +204,27 @@ def giveaway(n: NoteView, vocab: Vocabulary) -> str | None:
             stems = content_stems(text)
             if stems and stems <= visible:
                 return f"c{num} {text!r} is readable on the card"
+            if n.kind == "label" and len(stems) >= 2 and len(stems & visible) * 2 >= len(stems):
+                return f"half of c{num} {text!r} is readable on the card"
+            twin = vocab.twin(text) if n.kind != "acronym" else None  # an acronym card shows the twin on purpose
+            if twin and (content_stems(twin) <= visible or _has_word(front, twin)):
+                return f"c{num} {text!r} is given by its twin {twin!r} on the card"
+    return None
+
+
+def _has_word(text: str, word: str) -> bool:
+    return re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text) is not None
+
+
+EMPTY_HINTS = frozenset("what how which where when who why name term word kind of what kind of value thing answer".split()
+                        + ["kind of", "what kind of", "which one"])
+
+
+def empty_hint(n: NoteView, vocab: Vocabulary) -> str | None:
+    """A hint must narrow the answer ("a regularization technique"); "what" or "name" only adds noise."""
+    for d in n.deletions:
+        if d.hint is not None and d.hint.strip().lower() in EMPTY_HINTS:
+            return f"c{d.num}'s hint {d.hint!r} narrows nothing"
     return None
 
 
@@ -193,6 +234,11 @@ def not_atomic(n: NoteView, vocab: Vocabulary) -> str | None:
         text = MATH.sub(" F ", plain(d.answer))
         if n.kind == "table" and len(re.sub(r"\([^()]*\)", " ", text).split()) > MAX_CELL_WORDS:
             return f"c{d.num} {plain(d.answer)!r} is a description, not a crisp contrast"
+        if n.kind == "table" and "," in text:
+            return f"c{d.num} {plain(d.answer)!r} is a list, not one fact"
+        paren = re.search(r"^(.*?)\(([^()]+)\)(.*)$", text)
+        if paren and (vocab.twin(paren.group(2).strip()) or vocab.twin(paren.group(1).strip())):
+            return f"c{d.num} {plain(d.answer)!r} bundles a name with its expansion"
         if text.count(",") >= 2 or text.count(",") >= 1 and re.search(r"\b(?:and|or)\b", text):
             return f"c{d.num} {plain(d.answer)!r} is a list, not one fact"
     return None
@@ -209,8 +255,15 @@ def list_of_labels(n: NoteView, vocab: Vocabulary) -> str | None:
 
 
 def long_list(n: NoteView, vocab: Vocabulary) -> str | None:
-    if n.kind == "enumeration" and max(n.list_items, len(n.numbers())) > MAX_LIST:
-        return f"recall of one item of a {max(n.list_items, len(n.numbers()))}-item list"
+    """Recall of one item of a list: only of a short one (3–4 items). Two items are a contrast — each
+    card shows the other, so it is answered by elimination; more than four are a set to avoid."""
+    if n.kind != "enumeration":
+        return None
+    items = max(n.list_items, len(n.numbers()))
+    if items > MAX_LIST:
+        return f"recall of one item of a {items}-item list"
+    if items < 3:
+        return f"a {items}-item list answers itself by elimination"
     return None
 
 
@@ -220,6 +273,8 @@ def list_without_context(n: NoteView, vocab: Vocabulary) -> str | None:
     lead = content_stems(n.lead) - content_stems(" ".join(d.answer for d in n.deletions))
     if len(lead) < 2:
         return f"lead-in {n.lead!r} does not say what is listed"
+    if re.match(r"^\s*(?:it|they|this|these|those|that)\b", n.lead, re.I):
+        return f"lead-in {n.lead[:40]!r} has no subject"
     return None
 
 
@@ -291,7 +346,7 @@ def _similar(a: str, b: str) -> bool:
     return SequenceMatcher(None, a, b).ratio() >= 0.75
 
 
-HARD_RULES = (heading_or_filler, not_atomic, giveaway, long_list, list_of_labels, list_without_context, unrelated_list, acronym,
+HARD_RULES = (heading_or_filler, empty_hint, not_atomic, giveaway, long_list, list_of_labels, list_without_context, unrelated_list, acronym,
               broken_math, sibling_giveaway)
 
 

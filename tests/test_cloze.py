@@ -13,7 +13,7 @@ from builder import cloze
 from builder import questionset as qs
 
 ROOT = Path(__file__).resolve().parents[1]
-DELETION = re.compile(r"\{\{c(\d+)::(.*?)\}\}", re.S)
+DELETION = re.compile(r"\{\{c(\d+)::(.*?)(?:::[^{}]*?)?\}\}", re.S)  # the hint (after ::) is not the answer
 MATH = re.compile(r"\\\((.+?)\\\)|\\\[(.+?)\\\]", re.S)
 VOID = {"br", "hr", "img", "wbr", "col"}
 STOPWORDS = set("a an the and or but of in on at to for from by with as is are was were be it its this that "
@@ -179,7 +179,8 @@ def test_deletions_are_answerable_and_not_given_away(notes):
         for k, d in dels:
             low = norm(d)
             assert low not in STOPWORDS and low not in VAGUE, (n.id, d)
-            assert not re.fullmatch(r"[\d.,%\s]+", low), (n.id, d)
+            if n.kind != "curated":  # a key quantity (√d_k's 64, a clip of 0.2) is worth a hand-written card
+                assert not re.fullmatch(r"[\d.,%\s]+", low), (n.id, d)
             if MATH.fullmatch(d):
                 continue
             assert not re.search(rf"(?<!\w){re.escape(low)}(?!\w)", visible), (n.id, d, visible)
@@ -195,7 +196,7 @@ def test_kind_shapes(notes):
         if n.kind == "formula":
             assert all(MATH.fullmatch(d) for _, d in dels), n.id
         if n.kind == "enumeration":
-            assert 2 <= len(dels) <= 6 and re.search(r"<(ul|ol)>", n.text), n.id
+            assert 3 <= len(dels) <= 4 and re.search(r"<(ul|ol)>", n.text), n.id
         if n.kind == "table":
             assert "<table>" in n.text and "<th>" in n.text, n.id
 
@@ -266,18 +267,19 @@ def test_acronym_outside_the_standard_list_gets_no_card():
     assert report.dropped["acronym"] == 1
 
 
-ENUM_HTML = ("<p>A RAG system is built from two components that work in sequence:</p><ul>"
-             "<li><strong>Retriever:</strong> finds the passages most similar to the query.</li>"
-             "<li><strong>Generator:</strong> writes the answer conditioned on those passages.</li></ul>")
+ENUM_HTML = ("<p>A RAG pipeline prepares and searches documents in three stages:</p><ol>"
+             "<li><strong>Chunking:</strong> splits the documents into passages.</li>"
+             "<li><strong>Indexing:</strong> embeds the passages and stores the vectors.</li>"
+             "<li><strong>Retrieval:</strong> finds the passages most similar to the query.</li></ol>")
 
 
 def test_enumeration_note():
     """A short list of known terms with a lead-in that says what is listed: one card per item."""
     n = only(cloze.generate([make_q(ENUM_HTML, question="How is a RAG system built?")]), "enumeration")
-    assert n.text == ("<p>A RAG system is built from two components that work in sequence:</p><ul>"
-                      "<li>{{c1::Retriever}}</li><li>{{c2::Generator}}</li></ul>")
-    assert n.id == "q9001-cz-retriever-generator"
-    assert "<b>Generator</b>: writes the answer conditioned on those passages." in n.back_extra
+    assert n.text == ("<p>A RAG pipeline prepares and searches documents in three stages:</p><ol>"
+                      "<li>{{c1::Chunking}}</li><li>{{c2::Indexing}}</li><li>{{c3::Retrieval}}</li></ol>")
+    assert n.id == "q9001-cz-chunking-indexing-retrieval"
+    assert "<b>Retrieval</b>: finds the passages most similar to the query." in n.back_extra
 
 
 FORMULA_HTML = ("<p>Scaled dot-product attention is computed from queries, keys and values as:</p>"

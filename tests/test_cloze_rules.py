@@ -13,7 +13,8 @@ from builder import cloze_rules as R
 from builder.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
-VOCAB = R.Vocabulary(frozenset({"dropout", "canary model", "retriever", "generator", "learning rate",
+VOCAB = R.Vocabulary(frozenset({"dropout", "canary model", "retriever", "generator", "learning rate", "chunking",
+                                "indexing", "retrieval", "discriminator",
                                 "loss function", "activation function", "gan", "vae"}),
                      {"GRU": {"expansion": "Gated Recurrent Unit", "context": "sequence models"}})
 
@@ -36,8 +37,8 @@ def test_heading_label_or_filler_fails(text):
 
 
 def test_a_known_term_as_label_or_a_definition_passes():
-    assert broken("<p>To detect drift in production: {{c1::Canary Models}}: compare model versions on a slice "
-                  "of live traffic before full rollout.</p>", kind="label", lead="To detect drift in production:",
+    assert broken("<p>To detect drift in production: {{c1::Canary Models}}: compare a new release with the current "
+                  "one on a slice of live traffic before full rollout.</p>", kind="label", lead="To detect drift in production:",
                   question="How would you detect drift in LLM performance?") == []
     assert broken("<p>{{c1::Dropout::a regularization technique}} randomly zeroes a fraction of activations during "
                   "training so the network cannot rely on any single unit.</p>") == []
@@ -74,9 +75,16 @@ def test_list_recall_rules():
     assert "list_without_context" in broken("<p>Components:</p><ul><li>{{c1::Retriever}}</li>"
                                             "<li>{{c2::Generator}}</li></ul>", kind="enumeration",
                                             list_items=2, lead="Components:")
-    assert broken("<p>A RAG system is built from two components that work in sequence:</p><ul>"
-                  "<li>{{c1::Retriever}}</li><li>{{c2::Generator}}</li></ul>", kind="enumeration", list_items=2,
-                  lead="A RAG system is built from two components that work in sequence:") == []
+    assert broken(RAG_LIST, kind="enumeration", list_items=3, lead=RAG_LEAD) == []
+    # two items answer each other by elimination
+    assert "long_list" in broken("<p>A GAN trains two networks against each other:</p><ul><li>{{c1::Generator}}</li>"
+                                 "<li>{{c2::Discriminator}}</li></ul>", kind="enumeration", list_items=2,
+                                 lead="A GAN trains two networks against each other:")
+
+
+RAG_LEAD = "A RAG pipeline prepares and searches documents in three stages:"
+RAG_LIST = (f"<p>{RAG_LEAD}</p><ol><li>{{{{c1::Chunking}}}}</li><li>{{{{c2::Indexing}}}}</li>"
+            "<li>{{c3::Retrieval}}</li></ol>")
 
 
 def test_not_atomic():
@@ -134,7 +142,8 @@ def test_committed_deck_keeps_every_rule(report):
         # rules that need no vocabulary or list metadata hold for every emitted note
         for rule in (R.giveaway, R.broken_math, R.sibling_giveaway, R.not_atomic):
             assert rule(view, vocab) is None, (n.id, rule.__name__, rule(view, vocab))
-        assert dedupe.duplicate_of(view) is None, (n.id, dedupe.duplicate_of(view))
+        if n.kind != "curated":  # hand-written notes may share an answer in different facts; mined ones may not
+            assert dedupe.duplicate_of(view) is None, (n.id, dedupe.duplicate_of(view))
         dedupe.add(view)
         if n.kind == "acronym":
             acr = re.search(r"<b>(.*?)</b>", n.text).group(1)
