@@ -217,6 +217,11 @@ def cmd_build(args) -> int:
     if others:
         print(f"note: {len(others)} other package(s) in {out_dir} are not from this build "
               f"(left untouched): {', '.join(map(_shown, others[:5]))}{', ...' if len(others) > 5 else ''}")
+    rep = build.cloze_report
+    if rep is not None:
+        drops = ", ".join(f"{rule} {n}" for rule, n in rep.dropped.most_common()) or "none"
+        print(f"cloze: {len(rep.notes)} notes ({rep.curated} curated); mined candidates dropped by rule: {drops}; "
+              f"rejected by review: {rep.rejected}")
     corrected = sum(1 for q in qset["questions"] if q.get("corrections"))
     print(f"corrections shown: {corrected} question(s) carry a visible correction of their source")
     print(f"add-on: {out_dir / addon_package.FILE_NAME}")

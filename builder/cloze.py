@@ -54,9 +54,14 @@ import hashlib
 import html
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from collections import Counter
 from pathlib import Path
+
+from . import cloze_curated as curated_mod
+from . import cloze_rules as rules
+from .errors import InputError
 
 
 KINDS = ("definition", "acronym", "enumeration", "formula", "table")
@@ -66,7 +71,8 @@ MAX_DELETIONS = 6
 MAX_DELETION_WORDS = 8
 MIN_VISIBLE_WORDS = 8
 SLUG_MAX = 40
-TOPICS_YAML = Path(__file__).resolve().parents[1] / "decks" / "topics.yaml"
+DECKS = Path(__file__).resolve().parents[1] / "decks"
+TOPICS_YAML = DECKS / "topics.yaml"
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,7 @@ class ClozeNote:
     text: str
     back_extra: str
     topics: tuple[str, ...]
+    document: str = ""  # the source document it was mined from (the card shows its title)
 
 
 # ----------------------------------------------------------------------------- vocabulary
@@ -639,6 +646,8 @@ class Cand:
     terms: tuple = ()   # canonical deleted terms (to avoid carding a term twice per question)
     order: int = 0
     make: object = None
+    meta: dict = field(default_factory=dict)  # what the rules need: list_items, lead, acronym
+    document: str = ""
 
     def ready(self) -> bool:
         """Build the note if it was deferred; True when it exists and keeps every hard rule."""
@@ -649,8 +658,8 @@ class Cand:
 
 @lru_cache(maxsize=4096)
 def _src_line_text(question: str, doc: str | None) -> str:
-    src = f" <span class=\"qa-cz-doc\">({esc(doc)})</span>" if doc else ""
-    return f"<div class=\"qa-cz-from\">From: <i>{esc(question)}</i>{src}</div>"
+    """The question a note came from (the card shows the document's title beside it, never its file)."""
+    return f"<div class=\"qa-cz-from\">From: <i>{esc(question)}</i></div>"
 
 
 def _src_line(q: dict, doc: str | None) -> str:
@@ -812,8 +821,9 @@ def _label_definition(q: dict, label: str, rest: str, lead_src: str | None, doc:
         return None
     weak_lead = not lead_src or lead_src.startswith(NEEDS_QUESTION)
     score = 5.0 - (1.0 if weak_lead else 0) - (3 if not primary else 0)
+    lead = _context_lead(lead_src, q.get("question") or "")[0]
     return Cand("definition", label, None, _src_line(q, doc), score, sub="label", terms=(_canon(label),),
-                make=lambda: _label_definition_note(q, label, rest, lead_src))
+                make=lambda: _label_definition_note(q, label, rest, lead_src), meta={"lead": lead})
 
 
 def _label_definition_note(q: dict, label: str, rest: str, lead_src: str | None) -> Builder | None:
@@ -993,22 +1003,26 @@ def find_acronyms(text: str) -> list[tuple[str, str]]:
     return found
 
 
-def _acronym_cand(q: dict, acr: str, lf: str, sent: str, doc: str) -> Cand | None:
+def _acronym_cand(q: dict, acr: str, lf: str, sent: str, doc: str, standard: dict[str, dict]) -> Cand | None:
+    """"In the context of <its field>, the abbreviation ACR stands for {{c1::…}}." for a standard
+    acronym, with the standard expansion and context from decks/acronyms.yaml; any other acronym
+    becomes a candidate the `acronym` rule drops (so the build summary counts it)."""
     shown = acr[:-1] if acr.endswith("s") and len(acr) > 2 and acr[-2].isupper() else acr
-    lf = lf.strip(" ,.;:")
-    ws = lf.split()
-    # "SVM" is one Support Vector Machine; "BoW" stays a Bag of Words, "BERT" … from Transformers
-    if (re.search(r"[a-zA-Z]s$", ws[-1]) and not re.search(r"(?:ss|is|us)$", ws[-1])
-            and (len(ws) < 2 or ws[-2].lower() not in SKIPPABLE)):
-        lf = lf[:-1]
-    for field in _topic_chain(tuple(q.get("topics") or ())):
-        b = Builder().tag("<p>").text(f"In the context of {field}, the abbreviation ").tag("<b>").text(
+    std = standard.get(shown) or standard.get(next((k for k in standard if k.lower() == shown.lower()), ""))
+    if std:
+        shown = next(k for k, v in standard.items() if v is std)
+        lf, fields = std["expansion"], [std["context"]]
+    else:
+        lf = lf.strip(" ,.;:")
+        fields = _topic_chain(tuple(q.get("topics") or ()))[:1]
+    for field_name in fields:
+        b = Builder().tag("<p>").text(f"In the context of {field_name}, the abbreviation ").tag("<b>").text(
             shown).tag("</b>").text(" stands for ")
         b.delete(lf)
         b.text(".").tag("</p>")
         if check(b):
             back = f"<div class=\"qa-cz-context\">{esc(sent)}</div>" + _src_line(q, doc)
-            return Cand("acronym", lf, b, back, 3.0, terms=(_canon(lf),))
+            return Cand("acronym", lf, b, back, 3.0, terms=(_canon(lf),), meta={"acronym": shown})
     return None
 
 
@@ -1134,7 +1148,8 @@ def _enumeration_note(q: dict, heads: list[tuple[str | None, str, str]], lead_sr
     back = (f"<div class=\"qa-cz-items\"><ul>{''.join(back_items)}</ul></div>" if back_items else "")
     back += _src_line(q, doc)
     score = 6.0 - (1.5 if qbased else 0) - (3 if not primary else 0)
-    return Cand("enumeration", " ".join(deleted), b, back, score, terms=tuple(_canon(d) for d in deleted))
+    return Cand("enumeration", " ".join(deleted), b, back, score, terms=tuple(_canon(d) for d in deleted),
+                meta={"list_items": len(heads), "lead": lead})
 
 
 # ------------------------------------------------------------------ formulas
@@ -1354,8 +1369,17 @@ TURN = ("formula", "table", "definition", "enumeration", "acronym", "label")
 KIND_CAP = {"formula": 3, "table": 3, "definition": 2, "enumeration": 2, "acronym": 2}
 
 
-def _select(cands: list[Cand]) -> list[Cand]:
-    """At most MAX_PER_QUESTION notes, kinds taken in turns, no term carded twice in one question."""
+def _view(c: Cand, q: dict) -> rules.NoteView:
+    return rules.NoteView(id=f"{q['id']}-cz-{slugify(c.slug_src)}", kind=c.sub or c.kind, text=c.builder.render(),
+                          question=q.get("question") or "",
+                          topic_names=tuple(topic_name(t) for t in q.get("topics") or ()),
+                          list_items=c.meta.get("list_items", 0), lead=c.meta.get("lead", ""),
+                          acronym=c.meta.get("acronym", ""))
+
+
+def _select(cands: list[Cand], q: dict, vocab: rules.Vocabulary, dropped: Counter) -> list[Cand]:
+    """At most MAX_PER_QUESTION notes that keep every rule, kinds taken in turns, no term carded twice
+    in one question. `dropped` counts the candidates each rule turned away."""
     pools: dict[str, list[Cand]] = {}
     seen: set[tuple[str, str]] = set()
     for c in sorted(cands, key=lambda c: (-c.score, c.order)):
@@ -1378,6 +1402,10 @@ def _select(cands: list[Cand]) -> list[Cand]:
                     queue.clear()
                     break
                 if any(t in used_terms for t in c.terms) or not c.ready():
+                    continue
+                broken = rules.violations(_view(c, q), vocab)
+                if broken:
+                    dropped[broken[0][0]] += 1
                     continue
                 chosen.append(c)
                 per_kind[c.kind] = per_kind.get(c.kind, 0) + 1
@@ -1407,13 +1435,80 @@ def _dedupe_definitions(per_q: list[tuple[dict, list[Cand]]]) -> None:
         per_q[i] = (q, [c for c in cands if c.kind != "definition" or c.sub or id(c) in keep])
 
 
+@dataclass
+class Report:
+    """What a cloze run produced and what it turned away (printed in the build summary)."""
+
+    notes: list[ClozeNote]
+    dropped: Counter  # rule name -> mined candidates it dropped
+    curated: int = 0
+    rejected: int = 0
+
+
+def _vocabulary(decks_dir: Path, questions: list[dict], per_q, standard: dict[str, dict]) -> rules.Vocabulary:
+    """Known terms: the taxonomy's keywords, the standard acronyms and their expansions, what the set
+    itself defines ("X is a …") and what its questions ask about ("What is X?")."""
+    import yaml
+    terms: set[str] = set()
+    try:
+        data = yaml.safe_load((decks_dir / "topics.yaml").read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        data = {}
+    for t in data.get("topics") or []:
+        for kw in (t.get("keywords") or []) + [t.get("name") or ""]:
+            terms.add(_term_key(str(kw).rstrip("*")))
+    for acr, std in standard.items():
+        terms.update((_term_key(acr), _term_key(std["expansion"])))
+    for q, cands in per_q:
+        for c in cands:
+            if c.kind == "definition" and not c.sub:
+                terms.add(_term_key(c.slug_src))
+        m = _ASKS_ABOUT.match(q.get("question") or "")
+        if m:
+            terms.add(_term_key(m.group(1)))
+    terms.discard("")
+    return rules.Vocabulary(frozenset(terms), standard)
+
+
+_ASKS_ABOUT = re.compile(r"^(?:what (?:is|are)|define|explain(?: the concept of)?|describe)\s+(?:an?\s+|the\s+)?"
+                         r"([^?,.]{2,60}?)\s*[?.]?$", re.I)
+
+
+def _term_key(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9][a-z0-9'-]*", rules.plain(text).lower()))
+
+
+def load_standard_acronyms(path: Path) -> dict[str, dict]:
+    import yaml
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        return {}
+    except (OSError, yaml.YAMLError) as e:
+        raise InputError(str(path), None, f"cannot read the standard acronyms: {e}") from None
+    out = {}
+    for acr, entry in data.items():
+        if not isinstance(entry, dict) or not entry.get("expansion") or not entry.get("context"):
+            raise InputError(str(path), str(acr), "needs an expansion and a context")
+        out[str(acr)] = {"expansion": str(entry["expansion"]), "context": str(entry["context"])}
+    return out
+
+
 _CACHED = (words, _canon, split_sentences, _generic_label, _src_line_text, _good_sentence, _context_lead, esc)
 
 
-def generate(questions: list[dict]) -> list[ClozeNote]:
+def generate(questions: list[dict], decks_dir: Path | None = None) -> list[ClozeNote]:
     """Cloze notes for a question set (see the module docstring for the rules)."""
+    return generate_report(questions, decks_dir).notes
+
+
+def generate_report(questions: list[dict], decks_dir: Path | None = None, reject_nothing: bool = False) -> Report:
+    """Mined notes that keep every rule, after the curated ones of `decks/clozes.yaml` (which win a
+    duplicate), minus the notes it rejects."""
+    decks_dir = decks_dir or DECKS
     for f in _CACHED:  # the caches only serve one run; start cold so memory stays bounded
         f.cache_clear()
+    standard = load_standard_acronyms(decks_dir / "acronyms.yaml")
     parsed = [(q, [(doc, parse_html(h), prim) for doc, h, prim in _sources(q)]) for q in questions]
     owner = _scan_acronyms(parsed)
     owned: dict[str, list[tuple]] = {}
@@ -1423,36 +1518,61 @@ def generate(questions: list[dict]) -> list[ClozeNote]:
     for q, roots in parsed:
         cands: list[Cand] = []
         for doc, root, primary in roots:
+            start = len(cands)
             cands += _definition_cands(q, root, doc, primary)
             cands += _enumeration_cands(q, root, doc, primary)
             cands += _formula_cands(q, root, doc, primary)
             cands += _table_cands(q, root, doc, primary)
+            for c in cands[start:]:
+                c.document = doc
         for _, acr, lf, sent, doc in owned.get(q["id"], []):
-            c = _acronym_cand(q, acr, lf, sent, doc)
+            c = _acronym_cand(q, acr, lf, sent, doc, standard)
             if c:
+                c.document = doc
                 cands.append(c)
         for i, c in enumerate(cands):
             c.order = i
         per_q.append((q, cands))
     _dedupe_definitions(per_q)
-    notes: list[ClozeNote] = []
-    seen_text: set[str] = set()
+    vocab = _vocabulary(decks_dir, questions, per_q, standard)
+    curation = curated_mod.load(decks_dir / "clozes.yaml", {str(q["id"]): q for q in questions}, vocab)
+    report = Report([], Counter())
+    dedupe = rules.Deduper()
     seen_id: set[str] = set()
+    for note in curation.notes:
+        dedupe.add(curated_mod.view(note))
+        seen_id.add(note.id)
+    notes_by_q: dict[str, list[ClozeNote]] = {}
+    for note in curation.notes:
+        notes_by_q.setdefault(note.qid, []).append(note)
+    report.curated = len(curation.notes)
     for q, cands in per_q:
         topics = tuple(q.get("topics") or ())
         slugs: dict[str, str] = {}
-        for c in _select(cands):
+        for c in _select(cands, q, vocab, report.dropped):
             slug = slugify(c.slug_src)
             if slugs.get(slug, c.kind) != c.kind:  # same terms deleted by two kinds: the later kind says so
                 code = KIND_CODE[c.kind]
                 slug = f"{slugify(c.slug_src, SLUG_MAX - len(code) - 1)}-{code}"
             slugs.setdefault(slug, c.kind)
             nid = f"{q['id']}-cz-{slug}"
-            text = c.builder.render()
-            tk = _text_key(text)
-            if nid in seen_id or tk in seen_text:
+            if nid in curation.reject and not reject_nothing:
+                report.rejected += 1
                 continue
+            view = _view(c, q)
+            view.id = nid
+            if nid in curation.hints:
+                view = rules.NoteView(id=nid, kind=view.kind, text=curated_mod.with_hints(view.text, curation.hints[nid]),
+                                      question=view.question, topic_names=view.topic_names,
+                                      list_items=view.list_items, lead=view.lead, acronym=view.acronym)
+            if nid in seen_id or dedupe.duplicate_of(view):
+                report.dropped["duplicate"] += 1
+                continue
+            dedupe.add(view)
             seen_id.add(nid)
-            seen_text.add(tk)
-            notes.append(ClozeNote(nid, str(q["id"]), c.kind, text, c.back, topics))
-    return notes
+            notes_by_q.setdefault(str(q["id"]), []).append(
+                ClozeNote(nid, str(q["id"]), c.kind, view.text, c.back, topics, c.document))
+    order = {str(q["id"]): i for i, q in enumerate(questions)}
+    report.notes = [n for qid in sorted(notes_by_q, key=lambda k: order.get(k, len(order)))
+                    for n in notes_by_q[qid]]
+    return report

@@ -89,9 +89,33 @@ def test_every_card_renders(imported):
         assert "{{" not in q and "{{" not in a, (cid, q[:200])
         kind = card.note_type()["name"]
         if kind == NOTE_TYPES["cloze"]:
-            assert '<span class="cloze"' in q and "[...]" in q, q[-500:]
+            assert '<span class="cloze"' in q and re.search(r'<span class="cloze"[^>]*>\[[^\]]+\]</span>', q), q[-500:]
         if kind == NOTE_TYPES["qa"]:
             assert 'class="qa-answer"' in a and 'class="qa-id"' in a
+
+
+def visible_text(rendered: str) -> str:
+    """What a learner can read on a rendered card: markup hidden by the card's own CSS/templates removed."""
+    from bs4 import BeautifulSoup
+    soup = BeautifulSoup(rendered, "html.parser")
+    for el in soup.select('.qa-id, style, script, [style*="display: none"], [style*="display:none"]'):
+        el.decompose()
+    return soup.get_text(" ")
+
+
+def test_no_file_names_or_permanent_ids_are_visible(imported):
+    """Learner-visible surfaces show titles: no document file names, no permanent ids as text (the ids stay
+    in hidden markup for the add-on)."""
+    col, _, _ = imported
+    files = [p.name for p in (ROOT / "decks" / "sources").glob("*.txt")]
+    id_pattern = re.compile(r"\bq\d{4}(?:-cz-[\w-]+)?\b|\b(?:plot|diagram)-[a-z0-9-]+\b")
+    assert "qa-id" in {c for c in re.findall(r"\.(qa-id)\s*\{\s*display:\s*none", models.CSS)}
+    for cid in col.find_cards(""):
+        card = col.get_card(cid)
+        for side in (card.question(), card.answer()):
+            text = visible_text(side)
+            assert not any(f in text for f in files), (cid, text[:300])
+            assert not id_pattern.search(text), (cid, id_pattern.search(text).group(0))
 
 
 def test_image_occlusion_notes_parse(imported):

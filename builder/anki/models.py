@@ -19,9 +19,9 @@ from .style import CSS
 
 # Bump (YYYYMMDDNN) whenever CSS or template text changes, so a re-import updates the
 # note types on every client: Anki takes a note type only when it is newer.
-STYLE_REVISION = 2026112901
+STYLE_REVISION = 2026112902
 # style_fingerprint() at that revision; a test fails when templates/CSS change without a bump.
-STYLE_FINGERPRINT = "977015ee76b96039"
+STYLE_FINGERPRINT = "e0c50cbf94598edb"
 
 QA_MODEL_ID = 1764100000001
 CLOZE_MODEL_ID = 1764100000002

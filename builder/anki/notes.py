@@ -195,7 +195,8 @@ def origin_html(ctx: Context, q: dict) -> str:
 
 def cloze_note(ctx: Context, c) -> genanki.Note:
     q = ctx.questions[c.qid]
-    fields = [card_html(c.text), card_html(c.back_extra), origin_html(ctx, q), esc(c.id), esc(c.qid)]
+    source = f'<div class="qa-cz-source">Source: <b>{esc(ctx.doc_title(c.document))}</b></div>' if c.document else ""
+    fields = [card_html(c.text), card_html(c.back_extra + source), origin_html(ctx, q), esc(c.id), esc(c.qid)]
     return _Note(model=models.CLOZE_MODEL, fields=fields, tags=ctx.tags_for(q, "cloze"),
                  guid=guid("cloze", c.id), sort_field=re.sub(r"<[^>]+>", "", c.text)[:200])
 

@@ -58,6 +58,7 @@ class Build:
     notes: list[BuiltNote] = field(default_factory=list)
     media_dir: Path | None = None
     timestamp: int = 0
+    cloze_report: object = None  # cloze.Report: curated / rejected counts, candidates dropped per rule
 
     def counts(self) -> Counter:
         return Counter(n.kind for n in self.notes)
@@ -96,7 +97,8 @@ def collect(qset: dict, decks_dir: Path, media_dir: Path, cache_dir: Path, taxon
                                      frozenset(s["document"] for s in q.get("sources", [])), media))
     if progress:
         progress("Q&A notes")
-    for c in cloze_mod.generate(questions):
+    build.cloze_report = cloze_mod.generate_report(questions, decks_dir)
+    for c in build.cloze_report.notes:
         q = ctx.questions[c.qid]
         build.notes.append(BuiltNote("cloze", notes.cloze_note(ctx, c), ctx.deck_for(q["topics"]),
                                      frozenset(s["document"] for s in q.get("sources", []))))

@@ -49,7 +49,9 @@ details > summary { cursor: pointer; font-weight: 600; }
 .qa-related .qa-topic { font-size: .8em; color: #6e6e76; }
 .qa-meta { margin-top: 1em; font-size: .78em; color: #6e6e76; border-top: 1px solid #e2e2e7; padding-top: .5em; }
 .qa-meta ul { padding-left: 1.2em; margin: .2em 0; }
-.qa-id { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: .9em; opacity: .8; }
+/* permanent ids stay in the markup (the desktop add-on reads them) but are never shown */
+.qa-id { display: none; }
+.qa-cz-source { font-size: .85em; color: #6e6e76; margin-top: .3em; }
 .qa-extra { margin-top: .6em; }
 .qa-key-points {
   background: #eef4ff; border-left: 4px solid #0a58ca; border-radius: 6px;
