@@ -41,7 +41,6 @@ class Curation:
     synonyms: dict[str, str] = field(default_factory=dict)
     merge_threshold: float = 92.0
     review_threshold: float = 80.0
-    related_threshold: float = 62.0
     recover: list[Recovery] = field(default_factory=list)
     fixes: list[Fix] = field(default_factory=list)
     merge: list[list[str]] = field(default_factory=list)
@@ -87,7 +86,8 @@ def load(path: Path) -> Curation:
     th = data.get("thresholds") or {}
     cur.merge_threshold = float(th.get("merge", cur.merge_threshold))
     cur.review_threshold = float(th.get("review", cur.review_threshold))
-    cur.related_threshold = float(th.get("related", cur.related_threshold))
+    if "related" in th:
+        raise InputError(file, "thresholds.related", "no longer used: related questions come from builder/related.py")
     for i, e in enumerate(data.get("recover") or []):
         where = f"recover[{i}]"
         cur.recover.append(Recovery(_req(e, "document", where, file), _req(e, "answer_starts", where, file),
