@@ -21,7 +21,8 @@ REQUIRED = ("package", "name")
 MIN_POINT_VERSION = 231000  # Anki 23.10: built-in Image Occlusion
 _FIXED_TIME = (2024, 1, 1, 0, 0, 0)
 _SKIP_DIRS = {"__pycache__", "user_files", ".pytest_cache"}
-_SKIP_FILES = {"meta.json", "manifest.json", ".DS_Store"}
+_SKIP_FILES = {"meta.json", "manifest.json", ".DS_Store", "topic_names.json"}  # names: generated below
+NAMES_ENTRY = "core/topic_names.json"
 
 
 def load_manifest(path: Path = MANIFEST) -> dict:
@@ -55,9 +56,22 @@ def _entry(name: str) -> zipfile.ZipInfo:
     return info
 
 
-def build(out_dir: Path, addon_dir: Path = ADDON_DIR, manifest: Path = MANIFEST) -> Path:
+def topic_names_json(names: dict[str, str] | None = None) -> str:
+    """`core/topic_names.json` for the package: the display names of the taxonomy the decks were
+    built with (decks/topics.yaml unless the build passes its own), the add-on's only source of them."""
+    from addon.core import topic_names
+    if names is None:
+        from .topics import DEFAULT_PATH, load_taxonomy
+        tax = load_taxonomy(DEFAULT_PATH)
+        names = {p: tax.name(p) for p in tax.paths}
+    return topic_names.to_json(names)
+
+
+def build(out_dir: Path, addon_dir: Path = ADDON_DIR, manifest: Path = MANIFEST,
+          topic_names: dict[str, str] | None = None) -> Path:
     """Write `out_dir/genai-interview-prep.ankiaddon` atomically; return its path."""
     data = load_manifest(manifest)
+    names_json = topic_names_json(topic_names)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / FILE_NAME
     fd, tmp = tempfile.mkstemp(prefix=f".{FILE_NAME}.", suffix=".tmp", dir=out_dir)
@@ -65,8 +79,10 @@ def build(out_dir: Path, addon_dir: Path = ADDON_DIR, manifest: Path = MANIFEST)
     try:
         with zipfile.ZipFile(tmp, "w") as zf:
             zf.writestr(_entry("manifest.json"), json.dumps(data, indent=2, sort_keys=True) + "\n")
-            for rel in addon_files(addon_dir):
-                zf.writestr(_entry(rel.as_posix()), (addon_dir / rel).read_bytes())
+            entries = {rel.as_posix(): (addon_dir / rel).read_bytes() for rel in addon_files(addon_dir)}
+            entries[NAMES_ENTRY] = names_json.encode("utf-8")
+            for name in sorted(entries):
+                zf.writestr(_entry(name), entries[name])
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
     except BaseException:

@@ -151,7 +151,8 @@ def cmd_build(args) -> int:
         bar("packages")
     bar.close()
     write_atomic(out_dir / "questions.json", json.dumps(export_set(qset), indent=1, ensure_ascii=False) + "\n")
-    addon = addon_package.build(out_dir)  # the desktop add-on ships with every build
+    # the desktop add-on ships with every build, with the display names of this taxonomy
+    addon = addon_package.build(out_dir, topic_names={p: taxonomy.name(p) for p in taxonomy.paths})
     counts = build.counts()
     corrected = sum(1 for q in qset["questions"] if q.get("corrections"))
     print(f"notes: {counts['qa']} Q&A, {counts['cloze']} cloze, {counts['io']} image occlusion, "
