@@ -235,7 +235,7 @@ CSS = """
 #genai-dash.night .spark { color: #9ecae1; }
 #genai-dash .foot { color: var(--muted); margin-top: 8px; font-size: 11px; }
 @media (max-width: 900px) {
-  #genai-dash .row { grid-template-columns: minmax(150px, 2.6fr) minmax(48px, 0.7fr) 52px 92px 52px 50px 80px 112px; }
+  #genai-dash .row { grid-template-columns: minmax(170px, 3fr) minmax(40px, 0.6fr) 46px 86px 52px 50px 80px 112px; }
   #genai-dash .row .cards, #genai-dash .row .r { display: none; }
   #genai-dash .spark { width: 80px; }
 }

@@ -82,7 +82,7 @@ ROWS_JS = ("(function(sel){var rows=[].slice.call(document.querySelectorAll(sel)
            "return rows.map(function(r){return {idx: r.getAttribute('data-idx'), tag: r.getAttribute('data-tag'),"
            "mastery: r.querySelector('.mastery').textContent, ret: r.querySelector('.ret').textContent,"
            "cards: r.querySelector('.cards').textContent, weak: r.classList.contains('weak'),"
-           "name: r.querySelector('.name').textContent, nameH: r.querySelector('.name').getBoundingClientRect().height,"
+           "name: r.querySelector('.name').textContent,"
            "cut: r.querySelector('.name').scrollWidth > r.querySelector('.name').clientWidth + 1,"
            "bar: r.querySelectorAll('.bar .seg').length, svg: r.querySelectorAll('svg.spark polyline').length}});})")
 
@@ -259,8 +259,6 @@ def test_real_anki_dashboard(built_package, tmp_path):
     for r in rows + kids:
         want = "GenAI" if r["tag"] == "GenAI" else tax.name(r["tag"])
         assert r["name"].strip() == want and not r["cut"], r
-    tops = [r for r in rows if r["tag"].count("::") == 1]
-    assert max(r["nameH"] for r in tops) < 1.6 * min(r["nameH"] for r in tops), "top-level names fit on one line"
     # Study this topic: a filtered deck with cards, undoable
     s = result["study"]
     assert s.get("dyn") and s["cards"] > 0 and result["study_tag"].split("::")[-1] in s["deck_name"], s

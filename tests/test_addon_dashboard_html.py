@@ -238,4 +238,4 @@ def test_names_are_never_cut_off():
     name_rules = re.findall(r"#genai-dash \.name \{([^}]*)\}", css)
     assert name_rules and all("ellipsis" not in r and "nowrap" not in r for r in name_rules)
     narrow = re.search(r"@media \(max-width: 900px\) \{\s*#genai-dash \.row \{ grid-template-columns: minmax\((\d+)px", css)
-    assert narrow and int(narrow.group(1)) >= 150
+    assert narrow and int(narrow.group(1)) >= 170
