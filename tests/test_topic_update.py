@@ -10,7 +10,9 @@ stores the incoming note whole). The same rule drops tags the learner added to a
 """
 from __future__ import annotations
 
+import html
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -78,6 +80,24 @@ def test_topic_rename_and_merge_move_tags_and_keep_history(built_package, tmp_pa
     try:
         _import(col, dist_a / PKG)
         before_tags = _topic_tags(col)
+        # learners read names, not tag segments: subdecks are the top-level topics' display names,
+        # a note sits in the subdeck of its first topic, related questions carry their topic's name
+        from builder.topics import DEFAULT_PATH, load_taxonomy
+        tax = load_taxonomy(DEFAULT_PATH)
+        tops = {tax.name(p) for p in tax.top_levels()}
+        subdecks = {n.split("::")[1] for n in (d.name for d in col.decks.all_names_and_ids()) if n.count("::") == 1}
+        assert subdecks and subdecks <= tops
+        names = {tax.name(p) for p in tax.paths}
+        seen_lines = 0
+        for nid in col.find_notes('"note:GenAI Interview Prep: Q&A"')[:40]:
+            note = col.get_note(nid)
+            first = set_a[note["ID"]]["topics"][0]
+            deck = col.decks.name(note.cards()[0].did)
+            assert deck.split("::")[1] == tax.name(tax.top_level(first)), (note["ID"], deck)
+            shown = re.findall(r'<span class="qa-topic">· ([^<]*)</span>', note["Related"])
+            assert all(html.unescape(t) in names for t in shown), shown
+            seen_lines += len(shown)
+        assert seen_lines > 0
         assert all(OLD_LEAF in before_tags[i] for i in renamed)
         # the learner studies cards of the renamed and the merged topic, and marks one note
         cids = [c for tag in (OLD_LEAF, MERGED) for c in col.find_cards(f'"tag:{tag}"')[:3]]
