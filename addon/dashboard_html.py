@@ -237,7 +237,7 @@ CSS = """
 #genai-dash .row.head { font-size: 11px; color: var(--muted); border-bottom: 1px solid var(--line); font-weight: 600; }
 #genai-dash .row.head .name { font-weight: 600; }
 #genai-dash .row.head .mastery { font-weight: 600; }
-#genai-dash .name { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; font-weight: 600; }
+#genai-dash .name { white-space: normal; overflow-wrap: anywhere; font-weight: 600; }  /* never cut a name */
 #genai-dash .num, #genai-dash .cards { color: var(--muted); white-space: nowrap; font-variant-numeric: tabular-nums;
   overflow: hidden; text-overflow: ellipsis; }
 #genai-dash .mastery { font-weight: 700; text-align: right; font-variant-numeric: tabular-nums; }
@@ -258,7 +258,7 @@ CSS = """
 #genai-dash.night .spark { color: #9ecae1; }
 #genai-dash .foot { color: var(--muted); margin-top: 8px; font-size: 11px; }
 @media (max-width: 900px) {
-  #genai-dash .row { grid-template-columns: minmax(96px, 1.9fr) minmax(56px, 0.8fr) 52px 92px 52px 50px 80px 112px; }
+  #genai-dash .row { grid-template-columns: minmax(170px, 3fr) minmax(40px, 0.6fr) 46px 86px 52px 50px 80px 112px; }
   #genai-dash .row .cards, #genai-dash .row .r { display: none; }
   #genai-dash .spark { width: 80px; }
 }
@@ -334,6 +334,17 @@ def render(topics: Sequence, *, sort: str = "weak", night: bool = False, days: i
                                                          computed_ms=computed_ms, open_tags=open_tags, lazy=lazy))
 
 
+def trail(topics: Sequence, i: int) -> str:
+    """A topic's display names below the root, "Ethics & safety › Bias & fairness" (the root alone
+    when it is the topic): what a learner reads instead of the tag path."""
+    by_tag = {t.tag: t for t in topics}
+    names, t = [], topics[i]
+    while t is not None:
+        names.append(t.name)
+        t = by_tag.get(t.parent) if t.parent and t.depth > 1 else None
+    return " › ".join(reversed(names))
+
+
 def render_inner(topics: Sequence, *, sort: str = "weak", days: int = 30, root: str = "GenAI",
                  computed_ms: float | None = None, open_tags: set[str] | None = None,
                  lazy: set[int] | None = None) -> str:
@@ -345,7 +356,8 @@ def render_inner(topics: Sequence, *, sort: str = "weak", days: int = 30, root: 
                 f"config.</p>")
     weak = weakest(topics)
     nxt = "".join(
-        f'<li><button data-act="study" data-idx="{i}">Study</button> <b>{esc(topics[i].tag)}</b> '
+        f'<li><button data-act="study" data-idx="{i}">Study</button> '
+        f'<b title="{esc(topics[i].tag)}">{esc(trail(topics, i))}</b> '
         f'<span class="why">{esc(next_reason(topics[i]))}</span></li>' for i in weak)
     legend = "".join(f'<span><i class="{k}"></i>{esc(label)}</span>' for k, label in BUCKETS)
     other = "name" if sort == "weak" else "weak"

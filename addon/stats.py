@@ -57,6 +57,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .core import topic_names
+
 MATURE_IVL = 21
 TREND_WEEKS = 12
 TREND_RET_WEEKS = 4  # retention window used for each weekly trend snapshot
@@ -385,9 +387,10 @@ def _compute(col, root: str, days: int, now: int | None) -> list[TopicStats]:
     revs = tree.roll_up(col.db.all(*_named(revlog_sql, rparams)), _NCOL)
 
     topics: dict[str, TopicStats] = {}
+    names = topic_names.load()  # the taxonomy's display names shipped with the add-on
     for key, spelling in tree.spelling.items():
         parts = spelling.split("::")
-        t = topics[key] = TopicStats(tag=spelling, name=parts[-1], depth=len(parts) - 1,
+        t = topics[key] = TopicStats(tag=spelling, name=topic_names.display_name(spelling, names), depth=len(parts) - 1,
                                      parent="::".join(parts[:-1]) if len(parts) > 1 else None,
                                      r_source="fsrs" if fsrs else "interval")
         (t.cards, t.new, t.learning, t.young, t.mature, t.suspended, t.buried, t.buried_new, t.buried_mature,

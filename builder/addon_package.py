@@ -21,7 +21,8 @@ REQUIRED = ("package", "name")
 MIN_POINT_VERSION = 231000  # Anki 23.10: built-in Image Occlusion
 _FIXED_TIME = (2024, 1, 1, 0, 0, 0)
 _SKIP_DIRS = {"__pycache__", "user_files", ".pytest_cache"}
-_SKIP_FILES = {"meta.json", "manifest.json", ".DS_Store"}
+_SKIP_FILES = {"meta.json", "manifest.json", ".DS_Store", "topic_names.json"}  # names: generated below
+NAMES_ENTRY = "core/topic_names.json"
 
 
 def load_manifest(path: Path = MANIFEST) -> dict:
@@ -55,19 +56,34 @@ def _entry(name: str) -> zipfile.ZipInfo:
     return info
 
 
-def write(target: Path, addon_dir: Path = ADDON_DIR, manifest: Path = MANIFEST) -> None:
+def topic_names_json(names: dict[str, str] | None = None) -> str:
+    """`core/topic_names.json` for the package: the display names of the taxonomy the decks were
+    built with (decks/topics.yaml unless the build passes its own), the add-on's only source of them."""
+    from addon.core import topic_names
+    if names is None:
+        from .topics import DEFAULT_PATH, load_taxonomy
+        tax = load_taxonomy(DEFAULT_PATH)
+        names = {p: tax.name(p) for p in tax.paths}
+    return topic_names.to_json(names)
+
+
+def write(target: Path, addon_dir: Path = ADDON_DIR, manifest: Path = MANIFEST,
+          topic_names: dict[str, str] | None = None) -> None:
     """Write the add-on zip to `target` (a temporary file of an `atomic.Outputs` transaction)."""
     data = load_manifest(manifest)
+    entries = {rel.as_posix(): (addon_dir / rel).read_bytes() for rel in addon_files(addon_dir)}
+    entries[NAMES_ENTRY] = topic_names_json(topic_names).encode("utf-8")
     with zipfile.ZipFile(target, "w") as zf:
         zf.writestr(_entry("manifest.json"), json.dumps(data, indent=2, sort_keys=True) + "\n")
-        for rel in addon_files(addon_dir):
-            zf.writestr(_entry(rel.as_posix()), (addon_dir / rel).read_bytes())
+        for name in sorted(entries):
+            zf.writestr(_entry(name), entries[name])
 
 
-def build(out_dir: Path, addon_dir: Path = ADDON_DIR, manifest: Path = MANIFEST) -> Path:
+def build(out_dir: Path, addon_dir: Path = ADDON_DIR, manifest: Path = MANIFEST,
+          topic_names: dict[str, str] | None = None) -> Path:
     """Write `out_dir/genai-interview-prep.ankiaddon` on its own, all-or-nothing; return its path."""
     load_manifest(manifest)  # a bad manifest fails before anything is created
     with atomic.Outputs(out_dir) as out:
         with out.file(FILE_NAME) as tmp:
-            write(tmp, addon_dir, manifest)
+            write(tmp, addon_dir, manifest, topic_names)
     return Path(out_dir) / FILE_NAME

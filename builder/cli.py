@@ -196,7 +196,7 @@ def cmd_build(args) -> int:
         bar("packages")
         out.write("questions.json", json.dumps(export_set(qset), indent=1, ensure_ascii=False) + "\n")
         with out.file(addon_package.FILE_NAME) as tmp:  # the desktop add-on ships with every build
-            addon_package.write(tmp)
+            addon_package.write(tmp, topic_names={p: taxonomy.name(p) for p in taxonomy.paths})
     bar.close()
     stamp.save()
     counts = build.counts()

@@ -38,12 +38,18 @@ Assignment rules (``Taxonomy.assign(question, section, answer_text)``)
 ----------------------------------------------------------------------
 1. Match every topic's keywords against the question text. A topic matches
    when at least one of its keywords matches (weak keywords only as above).
+   Keywords of one topic that matched exactly the same text (spelling variants
+   such as ``multimodal`` / ``multi-modal``) count as one in rule 3.
 2. Keep only the most specific topics: a matched topic is dropped when one of
    its descendants also matched.
 3. Rank the remaining topics by score, best first: (a) more distinct keywords
-   matched; (b) more characters of matched text (longer, more specific phrases
-   win); (c) earlier first match in the text; (d) earlier position in
-   ``topics.yaml``. Keep the best ``MAX_TOPICS`` (3).
+   matched; (b) a topic in the same top-level family as something the section
+   title matches through an ordinary keyword first: the document's own section is
+   the best evidence of what a question is about when keyword counts tie
+   ("How does RAG contribute to conversational AI?" under "Retrieval-Augmented
+   Generation" is a RAG question); (c) more characters of matched text (longer,
+   more specific phrases win); (d) earlier first match in the text; (e) earlier
+   position in ``topics.yaml``. Keep the best ``MAX_TOPICS`` (3).
 4. If nothing matched the question, apply 1-3 to the section title; if that
    matches nothing either, to the first ``ANSWER_PREFIX`` (300) characters of
    the answer; if still nothing, the result is ``[fallback]``.
@@ -236,12 +242,19 @@ class Taxonomy:
             for ti, weak in kw.topics:
                 if weak and strong:
                     continue
-                h = hits.setdefault(ti, {"kws": {}, "first": s})
+                h = hits.setdefault(ti, {"kws": {}, "spans": {}, "first": s})
                 h["first"] = min(h["first"], s)
                 h["kws"][kw.text] = max(h["kws"].get(kw.text, 0), e - s)
+                h["spans"].setdefault(kw.text, set()).add((s, e))
         return hits
 
-    def _rank_text(self, text: str | None) -> list[str]:
+    def _families(self, text: str | None) -> set[str]:
+        """Top-level topics of what a text (a section title) matches through ordinary keywords."""
+        hits = self._hits(normalize(text or ""))
+        return {self.top_level(self.topics[i].path) for i, h in hits.items()
+                if any(k in self.topics[i].keywords for k in h["kws"])}
+
+    def _rank_text(self, text: str | None, families: set[str] = frozenset()) -> list[str]:
         hits = self._hits(normalize(text or ""))
         if not hits:
             return []
@@ -250,14 +263,24 @@ class Taxonomy:
 
         def score(i: int):
             h = hits[i]
-            return (-len(h["kws"]), -sum(h["kws"].values()), h["first"], i)
+            in_section = self.top_level(self.topics[i].path) in families
+            # spelling variants of one concept ("multimodal", "multi-modal") that matched exactly
+            # the same text count once
+            groups: dict[frozenset, int] = {}
+            for kw, length in h["kws"].items():
+                key = frozenset(h["spans"][kw])
+                groups[key] = max(groups.get(key, 0), length)
+            return (-len(groups), not in_section, -sum(groups.values()), h["first"], i)
 
         cands.sort(key=score)
         return [self.topics[i].path for i in cands[:MAX_TOPICS]]
 
     def rank(self, question: str, section: str | None = None, answer_text: str = "") -> list[str]:
         """Assigned topic paths, best first (rules in the module docstring)."""
-        for text in (question, section, (answer_text or "")[:ANSWER_PREFIX]):
+        ranked = self._rank_text(question, self._families(section))
+        if ranked:
+            return ranked
+        for text in (section, (answer_text or "")[:ANSWER_PREFIX]):
             ranked = self._rank_text(text)
             if ranked:
                 return ranked

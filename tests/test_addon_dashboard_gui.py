@@ -84,6 +84,8 @@ ROWS_JS = ("(function(sel, rows){rows=rows||[].slice.call(document.querySelector
            "return rows.map(function(r){return {idx: r.getAttribute('data-idx'), tag: r.getAttribute('data-tag'),"
            "mastery: r.querySelector('.mastery').textContent, ret: r.querySelector('.ret').textContent,"
            "cards: r.querySelector('.cards').textContent, weak: r.classList.contains('weak'),"
+           "name: r.querySelector('.name').textContent,"
+           "cut: r.querySelector('.name').scrollWidth > r.querySelector('.name').clientWidth + 1,"
            "bar: r.querySelectorAll('.bar .seg').length, svg: r.querySelectorAll('svg.spark polyline').length}});})")
 
 
@@ -268,7 +270,11 @@ def test_real_anki_dashboard(built_package, tmp_path):
     # the page holds the root and its children (closed nodes send theirs on demand), with the numbers
     # stats.compute() gives
     expected = {e["tag"]: e for e in result["expected"]}
-    assert len(expected) >= 74
+    import json
+
+    from builder.topics import DEFAULT_PATH, load_taxonomy
+    used = {t for q in json.loads((ROOT / "decks" / "questions.json").read_text())["questions"] for t in q["topics"]}
+    assert set(expected) == {"GenAI"} | {"::".join(t.split("::")[:k]) for t in used for k in range(2, t.count("::") + 2)}
     rows = result["dom"]["rows"]
     assert {r["tag"] for r in rows} == {t for t, e in expected.items() if e["depth"] <= 1} and len(rows) == len(set(
         r["tag"] for r in rows))
@@ -290,6 +296,11 @@ def test_real_anki_dashboard(built_package, tmp_path):
     assert {r["tag"] for r in rows + kids if r["weak"]} == set(result["weak_tags"]) & shown
     assert result["dom"]["next"] == 5
     assert result["dom"]["width"] <= result["dom"]["client"] + 1, "horizontal scrolling at 800x600"
+    # learners read the taxonomy's names, whole: no tag segments, nothing cut off at 800 px
+    tax = load_taxonomy(DEFAULT_PATH)
+    for r in rows + kids:
+        want = "GenAI" if r["tag"] == "GenAI" else tax.name(r["tag"])
+        assert r["name"].strip() == want and not r["cut"], r
     # Study this topic: a filtered deck with cards, undoable
     s = result["study"]
     assert s.get("dyn") and s["cards"] > 0 and result["study_tag"].split("::")[-1] in s["deck_name"], s

@@ -280,3 +280,32 @@ def test_a_thousand_level_tag_renders_opened_all_the_way_down(tmp_path):
     assert lazy == {idx[parent]}
     kids = dh.render_children(topics, idx[parent], "weak", opened, set())
     assert re.findall(r'data-tag="([^"]+)"', kids) == [dh.esc(deep)]
+
+
+def test_learners_read_display_names_not_tag_segments():
+    from addon.core import topic_names
+    names = {"genai::ethics_safety": "Ethics & safety", "genai::ethics_safety::bias_fairness": "Bias & fairness"}
+
+    def named(tag, *a, **kw):
+        t = topic(tag, *a, **kw)
+        t.name = topic_names.display_name(tag, names)
+        return t
+    topics = [named("GenAI", 40, 30, 10, children=["GenAI::Ethics_Safety", "GenAI::Tools_APIs"]),
+              named("GenAI::Ethics_Safety", 5, 20, 4, children=["GenAI::Ethics_Safety::Bias_Fairness"]),
+              named("GenAI::Ethics_Safety::Bias_Fairness", 2, 10, 2, retention=0.3, reviews=9),
+              named("GenAI::Tools_APIs", 60, 10, 2)]
+    out = dh.render(topics, open_tags={"GenAI", "GenAI::Ethics_Safety"})
+    text = re.sub(r"<[^>]*>", " ", out)  # what is shown, without attributes (tooltips keep the tag)
+    assert "Bias &amp; fairness" in text and "Ethics &amp; safety" in text
+    assert "Tools APIs" in text  # a tag the names file does not know: underscores as spaces
+    assert "Ethics &amp; safety › Bias &amp; fairness" in text  # Study next names the topic's trail
+    assert "_" not in text and "GenAI::" not in text
+
+
+def test_names_are_never_cut_off():
+    # no ellipsis on topic names at any width: a long name wraps instead
+    css = dh.CSS
+    name_rules = re.findall(r"#genai-dash \.name \{([^}]*)\}", css)
+    assert name_rules and all("ellipsis" not in r and "nowrap" not in r for r in name_rules)
+    narrow = re.search(r"@media \(max-width: 900px\) \{\s*#genai-dash \.row \{ grid-template-columns: minmax\((\d+)px", css)
+    assert narrow and int(narrow.group(1)) >= 170

@@ -23,7 +23,8 @@ def test_build_writes_the_addon(built_package):
         assert zf.read("__init__.py") == (ROOT / "addon" / "__init__.py").read_bytes()
     for required in ("manifest.json", "__init__.py", "config.json", "config.md", "links.py", "hooks.py",
                      "panel.py", "panel_html.py", "preview.py", "sanitize.py", "config.py",
-                     "core/__init__.py", "core/texsafe.py", "core/tex_allowlist.json"):
+                     "core/__init__.py", "core/texsafe.py", "core/tex_allowlist.json",
+                     "core/topic_names.py", "core/topic_names.json"):
         assert required in names, required
     top = {n.split("/")[0] for n in names if "/" in n}
     assert top == {p.name for p in (ROOT / "addon").iterdir() if p.is_dir() and p.name not in addon_package._SKIP_DIRS}, \
@@ -99,3 +100,22 @@ def test_plain_modules_import_without_the_gui(tmp_path, built_package):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "Reveal the answer" in proc.stdout and "RAG" in proc.stdout
+
+
+def test_package_ships_the_taxonomy_display_names(built_package, tmp_path):
+    # the add-on cannot read decks/topics.yaml: the build writes its names into core/topic_names.json
+    from addon.core import topic_names
+    from builder.topics import DEFAULT_PATH, load_taxonomy
+    dist, _, _ = built_package
+    tax = load_taxonomy(DEFAULT_PATH)
+    shipped = topic_names.parse(zf_read(dist / "genai-interview-prep.ankiaddon", "core/topic_names.json").decode())
+    assert shipped == {p.lower(): tax.name(p) for p in tax.paths}
+    assert topic_names.display_name("GenAI::Ethics_Safety::Bias_Fairness", shipped) == "Bias & fairness"
+    assert topic_names.display_name("genai::ethics_safety::bias_fairness", shipped) == "Bias & fairness"
+    # another deck's tags read as words; no JSON file in the source folder (one definition: topics.yaml)
+    assert topic_names.display_name("Physics::Quantum_Mechanics", shipped) == "Quantum Mechanics"
+    assert not (ROOT / "addon" / "core" / "topic_names.json").exists()
+    # a build from another taxonomy ships that taxonomy's names
+    other = addon_package.build(tmp_path, topic_names={"GenAI::X_Y": "Ex why"})
+    assert topic_names.parse(zf_read(other, "core/topic_names.json").decode()) == {"genai::x_y": "Ex why"}
+    assert topic_names.parse("not json") == {} and topic_names.parse('{"format": 2, "names": {}}') == {}

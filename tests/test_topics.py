@@ -49,9 +49,9 @@ def test_shipped_taxonomy_loads_and_obeys_the_rules(tax):
         assert tax.name(p).strip(), p
         assert tax.is_valid_path(p)
     tops = tax.top_levels()
-    assert 10 <= len(tops) <= 14, tops
+    assert 10 <= len(tops) <= 16, tops
     for top in tops:
-        assert 2 <= len(tax.children(top)) <= 8, (top, tax.children(top))
+        assert 1 <= len(tax.children(top)) <= 8, (top, tax.children(top))
     assert tax.is_valid_path(tax.fallback)
     for t in tax.topics:
         for kw in t.keywords + t.weak_keywords:
@@ -113,7 +113,7 @@ CASES = [
     ("What is the difference between supervised and unsupervised learning?",
      ["GenAI::ML_Foundations::Learning_Paradigms"]),
     ("What is the difference between a strong AI and a weak AI?",
-     ["GenAI::ML_Foundations::Learning_Paradigms"]),
+     ["GenAI::ML_Foundations"]),
     ("What is overfitting in machine learning, and how can it be prevented?",
      ["GenAI::ML_Foundations::Regularization"]),
     ("What is dropout, and how does it help in training neural networks?",
@@ -123,7 +123,7 @@ CASES = [
     ("What is a hyperparameter?", ["GenAI::ML_Foundations::Optimization"]),
     ("What is a loss function, and how do you choose the appropriate one for your model?",
      ["GenAI::ML_Foundations::Loss_Functions"]),
-    ("What is transfer learning, and when is it useful?", ["GenAI::ML_Foundations::Transfer_Learning"]),
+    ("What is transfer learning, and when is it useful?", ["GenAI::LLMs::Fine_Tuning"]),
     ("Explain the concept of eigenvalues and eigenvectors in the context of matrix factorization for "
      "dimensionality reduction.", ["GenAI::ML_Foundations::Math"]),
     ("Derive the softmax function and explain its role in attention mechanisms.",
@@ -142,21 +142,21 @@ CASES = [
     ("How does Latent Dirichlet Allocation (LDA) work for topic modeling?", ["GenAI::NLP::Tasks"]),
     ("What is Named Entity Recognition (NER), and where is it applied?", ["GenAI::NLP::Tasks"]),
     ("What are the main differences between LLMs and traditional statistical language models?",
-     ["GenAI::LLMs", "GenAI::NLP::Language_Models"]),
+     ["GenAI::LLMs"]),
     ("What is the full form of NLP? / What is Natural Language Processing?", ["GenAI::NLP"]),
     # embeddings
     ("What is the fundamental concept of embeddings in machine learning?", ["GenAI::Embeddings"]),
     ("When training word embeddings, how can models be designed to effectively capture representations for rare "
      "words with limited occurrences in the training data?", ["GenAI::Embeddings::Word_Embeddings"]),
-    ("Explain the concept of contextual embeddings.", ["GenAI::Embeddings::Contextual_Embeddings"]),
+    ("Explain the concept of contextual embeddings.", ["GenAI::Embeddings::Word_Embeddings"]),
     ("Explain the concept of triplet loss in the context of embedding learning.",
-     ["GenAI::Embeddings::Similarity_Learning"]),
+     ["GenAI::Embeddings"]),
     # transformers
     ("How does self-attention work?", ["GenAI::Transformers::Attention"]),
     ("What is Multi-head attention?", ["GenAI::Transformers::Attention"]),
     ("Explain the role of positional encodings in the Transformer model",
-     ["GenAI::Transformers::Positional_Encoding"]),
-    ("How is the encoder different from the decoder?", ["GenAI::Transformers::Encoder_Decoder"]),
+     ["GenAI::Transformers::Architecture"]),
+    ("How is the encoder different from the decoder?", ["GenAI::Transformers::Architecture"]),
     ("What is a \u201ccontext window\u201d?", ["GenAI::Transformers::Long_Context"]),
     ("Explain the fundamental architecture of the Transformer model", ["GenAI::Transformers::Architecture"]),
     ("What are transformers in NLP, and how have they impacted the field?", ["GenAI::Transformers"]),
@@ -175,8 +175,8 @@ CASES = [
      ["GenAI::LLMs::Models"]),
     ("How does the Mixture of Experts (MoE) technique improve LLM scalability?", ["GenAI::LLMs::Models"]),
     ("How would you incorporate caching mechanisms into an LLM-based system to improve performance and reduce "
-     "computational costs?", ["GenAI::LLMs::Deployment"]),
-    ("What is model distillation, and how is it applied to LLMs?", ["GenAI::LLMs::Deployment"]),
+     "computational costs?", ["GenAI::LLMOps::Inference_Optimization"]),
+    ("What is model distillation, and how is it applied to LLMs?", ["GenAI::LLMOps::Inference_Optimization"]),
     ("What are Large Language Models?", ["GenAI::LLMs"]),
     # retrieval
     ("What is Retrieval-Augmented Generation (RAG)?", ["GenAI::Retrieval::RAG"]),
@@ -189,10 +189,10 @@ CASES = [
      ["GenAI::Retrieval::Vector_Databases"]),
     # evaluation
     ("What are ROUGE scores, and why are they commonly used for summarization?",
-     ["GenAI::Evaluation::Metrics", "GenAI::NLP::Tasks"]),
+     ["GenAI::Evaluation::Metrics"]),
     ("What is perplexity, and why is it used to evaluate language models?",
-     ["GenAI::Evaluation::Metrics", "GenAI::NLP::Language_Models"]),
-    ("How would you set up an A/B test to evaluate two NLP models?", ["GenAI::Evaluation::Human_Evaluation"]),
+     ["GenAI::Evaluation::Metrics"]),
+    ("How would you set up an A/B test to evaluate two NLP models?", ["GenAI::Evaluation::Generation_Quality"]),
     ("Hallucination in LLMs is a known issue, how can you evaluate and mitigate it?",
      ["GenAI::Evaluation::Hallucination"]),
     ("What methods can be used to assess the diversity of generated text?",
@@ -204,49 +204,49 @@ CASES = [
     ("What is mode collapse in the context of GANs, and what strategies can be employed to address it during "
      "training?", ["GenAI::Generative_Models::GANs"]),
     ("Can you explain the differences between Generative Adversarial Networks (GANs) and Variational "
-     "Autoencoders (VAEs)?", ["GenAI::Generative_Models::GANs", "GenAI::Generative_Models::VAEs"]),
-    ("What are diffusion models, and how do they work?", ["GenAI::Generative_Models::Diffusion"]),
+     "Autoencoders (VAEs)?", ["GenAI::Generative_Models::GANs"]),
+    ("What are diffusion models, and how do they work?", ["GenAI::Generative_Models::Image_Generation"]),
     ("What differentiates models like DALL\u00b7E and MidJourney in the image generation space?",
      ["GenAI::Generative_Models::Image_Generation"]),
     # multimodal
     ("What is Masked language-image modeling?", ["GenAI::Multimodal::Vision_Language"]),
     ("Can you explain the concept of cross-modal learning and provide examples of how it is applied?",
-     ["GenAI::Multimodal::Cross_Modal"]),
+     ["GenAI::Multimodal::Multimodal_Data"]),
     ("How does Gemini optimize training efficiency and stability compared to other multimodal LLMs like GPT-4V?",
-     ["GenAI::Multimodal::Multimodal_LLMs"]),
+     ["GenAI::Multimodal"]),
     ("How do multimodal generative models address the issue of data sparsity in training?",
      ["GenAI::Multimodal::Multimodal_Data"]),
     ("What are some common challenges faced in developing multimodal models, and how can they be addressed?",
      ["GenAI::Multimodal"]),
     # audio & video
-    ("How does a Text-to-Speech (TTS) system work?", ["GenAI::Audio_Video::Speech_Audio"]),
-    ("How is music generation achieved using AI?", ["GenAI::Audio_Video::Music"]),
+    ("How does a Text-to-Speech (TTS) system work?", ["GenAI::Audio_Video::Audio"]),
+    ("How is music generation achieved using AI?", ["GenAI::Audio_Video::Audio"]),
     ("What are the differences between video synthesis models and traditional CGI techniques?",
      ["GenAI::Audio_Video::Video"]),
-    ("What are deepfake technologies, and how do they work?", ["GenAI::Audio_Video::Deepfakes"]),
+    ("What are deepfake technologies, and how do they work?", ["GenAI::Audio_Video::Video"]),
     # applications
     ("How is Generative AI used in content creation?", ["GenAI::Applications::Content_Creation"]),
     ("What role does Generative AI play in chatbots and virtual assistants?",
      ["GenAI::Applications::Conversational_AI"]),
     ("Can you explain how Generative AI improves education and training?", ["GenAI::Applications::Domains"]),
     ("How would you build a ChatGPT-like system?",
-     ["GenAI::Applications::Conversational_AI", "GenAI::Applications::System_Design"]),
+     ["GenAI::LLMOps::System_Design", "GenAI::Applications::Conversational_AI"]),
     ("Describe a project where you applied generative models to solve a real-world problem. What was the outcome?",
-     ["GenAI::Applications::Projects"]),
+     ["GenAI::Applications"]),
     ("What role will collaboration between AI models and humans play in the future?",
-     ["GenAI::Applications::Future_Trends"]),
+     ["GenAI::Applications"]),
     # ethics & safety
     ("How do biases in generative models affect outputs?", ["GenAI::Ethics_Safety::Bias_Fairness"]),
-    ("How does generative AI contribute to misinformation campaigns?", ["GenAI::Ethics_Safety::Misuse"]),
+    ("How does generative AI contribute to misinformation campaigns?", ["GenAI::Ethics_Safety::Responsible_AI"]),
     ("Discuss the challenges and potential solutions for ensuring the safety and robustness of LLMs during "
-     "deployment.", ["GenAI::Ethics_Safety::Safety", "GenAI::LLMs::Deployment"]),
+     "deployment.", ["GenAI::Ethics_Safety::Safety", "GenAI::LLMOps::Deployment"]),
     ("What are the ethical considerations when implementing RAG systems?",
      ["GenAI::Ethics_Safety::Responsible_AI", "GenAI::Retrieval::RAG"]),
     # tools & APIs
-    ("What is OpenAI's API, and what are its key features?", ["GenAI::Tools_APIs::OpenAI_API"]),
+    ("What is OpenAI's API, and what are its key features?", ["GenAI::Tools_APIs"]),
     ("What is Hugging Face\u2019s Transformers library, and why is it popular?",
      ["GenAI::Tools_APIs::Hugging_Face"]),
-    ("Name some popular LLM frameworks and libraries.", ["GenAI::Tools_APIs::Frameworks"]),
+    ("Name some popular LLM frameworks and libraries.", ["GenAI::Tools_APIs"]),
 ]
 
 
@@ -287,23 +287,24 @@ def test_score_order(tax):
 def test_only_most_specific_topic_is_kept(tax):
     # "transformer" matches GenAI::Transformers, "positional encoding" its child: only the child remains.
     got = tax.assign("Why is positional encoding crucial in transformer models?")
-    assert got == ["GenAI::Transformers::Positional_Encoding"]
+    assert got == ["GenAI::Transformers::Architecture"]
 
 
 def test_at_most_three_topics(tax):
     q = ("How do GANs, VAEs and diffusion models compare for text-to-image generation, and how are "
-         "they evaluated with BLEU, deployed with quantization and prompted with few-shot examples?")
+         "they evaluated with BLEU, deployed with quantization and pruning and prompted with few-shot and "
+         "chain-of-thought examples?")
     assert MAX_TOPICS == 3
     assert len(tax.match(q)) > 3  # more candidates than are kept
     got = tax.assign(q)
     assert len(got) == 3
     assert got == sorted(got)
-    # kept: the topics with two distinct keywords, ordered by matched characters
-    # (GANs, VAEs, Diffusion and Metrics match one keyword each and are dropped)
+    # kept: the topics with most distinct keywords, then by matched characters
+    # (GANs, VAEs, Metrics and Deployment match one keyword each and are dropped)
     assert tax.rank(q) == [
-        "GenAI::Generative_Models::Image_Generation",  # image generation, text-to-image
-        "GenAI::LLMs::Deployment",  # deployed, quantization
-        "GenAI::LLMs::Prompting",  # prompted, few-shot
+        "GenAI::Generative_Models::Image_Generation",  # diffusion, text-to-image, image generation
+        "GenAI::LLMs::Prompting",  # few-shot, chain-of-thought (24 characters)
+        "GenAI::LLMOps::Inference_Optimization",  # quantization, pruning (19 characters)
     ]
 
 
@@ -332,7 +333,7 @@ def test_section_then_answer_then_fallback(tax):
     # only the first ANSWER_PREFIX characters of the answer are read
     late = "x " * (ANSWER_PREFIX // 2) + "diffusion models"
     assert tax.assign(vague, None, late) == [tax.fallback]
-    assert tax.assign(vague, None, late[-40:]) == ["GenAI::Generative_Models::Diffusion"]
+    assert tax.assign(vague, None, late[-40:]) == ["GenAI::Generative_Models::Image_Generation"]
 
 
 def test_fallback_path(tax):
@@ -616,3 +617,93 @@ def test_every_sample_question_is_matched_by_its_own_text(tax):
     # no sample question needs the section / answer / fallback steps
     unmatched = [q for q in SAMPLE if not tax.match(q)]
     assert not unmatched, unmatched
+
+
+# --------------------------------------------------------------------------- the committed question set
+QUESTIONS_FILE = ROOT / "decks" / "questions.json"
+
+
+@pytest.fixture(scope="module")
+def committed():
+    import json
+    return {q["id"]: q for q in json.loads(QUESTIONS_FILE.read_text(encoding="utf-8"))["questions"]}
+
+
+def _primary_section(q: dict):
+    return next(s["section"] for s in q["sources"] if s["document"] == q["primary_source"])
+
+
+def test_every_leaf_is_the_first_topic_of_at_least_four_questions(tax, committed):
+    # a leaf smaller than that is merged into its parent (its subdeck would hold a handful of cards)
+    first = Counter(q["topics"][0] for q in committed.values())
+    leaves = [p for p in tax.paths if not tax.children(p)]
+    thin = {p: first[p] for p in leaves if first[p] < 4}
+    assert not thin, thin
+    for q in committed.values():
+        assert 1 <= len(q["topics"]) <= MAX_TOPICS and all(tax.is_valid_path(t) for t in q["topics"]), q["id"]
+
+
+def test_committed_topics_follow_the_rules(tax, committed):
+    # decks/questions.json is what the taxonomy gives (no stale normalize), curation overrides aside
+    import yaml
+    overrides = (yaml.safe_load((ROOT / "decks" / "curation.yaml").read_text(encoding="utf-8")) or {}).get("overrides") or {}
+    for qid, q in committed.items():
+        ov = overrides.get(qid) or {}
+        if any(k in ov for k in ("topics", "add_topics", "remove_topics")):
+            continue
+        assert q["topics"] == tax.rank(q["question"], _primary_section(q), ""), qid
+
+
+# Words that used to pull a question into the wrong topic (review of issue 12): the topic that must
+# not come first (or not at all), and where the question belongs.
+@pytest.mark.parametrize("qid, not_first, nowhere, first", [
+    ("q0256", "GenAI::Multimodal", "GenAI::Tools_APIs", "GenAI::Retrieval::RAG"),  # "RAG frameworks"
+    ("q0172", None, "GenAI::ML_Foundations::Learning_Paradigms", "GenAI::Neural_Networks::Basics"),  # logistic regression
+    ("q0303", None, "GenAI::NLP::Tasks", "GenAI::Ethics_Safety::Bias_Fairness"),  # "in NLP tasks"
+    ("q0307", None, "GenAI::LLMs::Models", None),  # "models like GPT"
+    ("q0064", None, "GenAI::Audio_Video::Audio", "GenAI::Generative_Models::Overview"),  # "audio-based models"
+    ("q0250", "GenAI::LLMs", None, "GenAI::Retrieval::RAG"),  # "language models"
+    ("q0173", None, "GenAI::Ethics_Safety::Bias_Fairness", "GenAI::Neural_Networks::Basics"),  # the bias of a neuron
+    ("q0178", None, "GenAI::ML_Foundations::Learning_Paradigms", "GenAI::ML_Foundations"),  # strong vs weak AI
+])
+def test_incidental_words_do_not_decide_the_topic(tax, committed, qid, not_first, nowhere, first):
+    q = committed[qid]
+    for topics in (q["topics"], tax.rank(q["question"], _primary_section(q), "")):
+        if not_first:
+            assert topics[0] != not_first, (qid, topics)
+        if nowhere:
+            assert not any(t == nowhere or t.startswith(nowhere + "::") for t in topics), (qid, topics)
+        if first:
+            assert topics[0] == first, (qid, topics)
+
+
+def test_section_breaks_ties_between_equally_matched_topics(tax):
+    q = "How does RAG contribute to the field of conversational AI?"
+    # without a section the longer phrase wins; the document's section decides a tie in keyword count
+    assert tax.rank(q)[0] == "GenAI::Applications::Conversational_AI"
+    assert tax.rank(q, "Retrieval-Augmented Generation")[0] == "GenAI::Retrieval::RAG"
+    # but never against more distinct keywords
+    assert tax.rank("How do you evaluate models for bias and fairness?", "Evaluation Methods")[0] == \
+        "GenAI::Ethics_Safety::Bias_Fairness"
+    # a weak scope word in the section ("Part 7: LLMs") is no evidence
+    assert tax.rank("Embeddings in Zero-Shot Learning", "Part 7: LLMs")[0] == "GenAI::Embeddings"
+
+
+def test_spelling_variants_of_one_word_count_once(tax):
+    q = "How does multimodal input help sentiment analysis?"
+    assert sorted(tax.match(q)["GenAI::Multimodal"]) == ["multi-modal", "multimodal"]  # both match "multimodal"
+    assert tax.rank(q)[0] == "GenAI::NLP::Tasks"  # one concept each: the longer phrase wins
+
+
+SAMPLE_REVIEW = ROOT / "docs" / "review" / "topics-sample.md"
+
+
+def test_blind_sample_review_is_current_and_at_least_95_percent_right(committed):
+    # docs/review/topics-sample.md: 40 questions drawn with a fixed seed, each first topic judged by hand
+    rows = re.findall(r"^\| (q\d{4}) \| .* \| `([^`]+)` \| (yes|no) \|", SAMPLE_REVIEW.read_text(encoding="utf-8"), re.M)
+    import random
+    drawn = sorted(q["id"] for q in random.Random(12).sample(sorted(committed.values(), key=lambda q: q["id"]), 40))
+    assert sorted(r[0] for r in rows) == drawn
+    for qid, topic, _ in rows:
+        assert committed[qid]["topics"][0] == topic, (qid, "re-judge the sample: the first topic changed")
+    assert sum(ok == "yes" for _, _, ok in rows) / len(rows) >= 0.95
