@@ -74,3 +74,140 @@ def test_weight_rule():
     assert weights.documents_asking([{"document": "a"}, {"document": "a"}, {"document": "b"}]) == 2
     assert weights.weight_of(["GenAI::x", "Asked::3", "asked::2"]) == 3
     assert weights.weight_of(["asked::x", "kind::qa"]) == 1
+
+
+# ------------------------------------------------------------------ forecast per card
+import datetime as dt  # noqa: E402
+
+from addon import readiness, stats  # noqa: E402
+from test_addon_stats import answer, enable_fsrs, make_history  # noqa: E402
+
+AHEAD = 20  # days to the interview in the tests
+
+
+def hist_collection(dist, folder, fsrs: bool, seed: int):
+    col = Collection(str(folder / "collection.anki2"))
+    import_package(col, dist)
+    make_history(col, seed=seed)
+    if fsrs:
+        enable_fsrs(col)
+    assert bool(col.get_config("fsrs", False)) == fsrs
+    return col
+
+
+@pytest.fixture(scope="module", params=[False, True], ids=["sm2", "fsrs"])
+def hcol(request, built_package, tmp_path_factory):
+    dist, _, _ = built_package
+    col = hist_collection(dist, tmp_path_factory.mktemp(f"ready-{request.param}"), request.param, seed=5)
+    yield col
+    col.close()
+
+
+def reference_recall(col, card, days: int, now: int) -> float:
+    """The card's recall `days` ahead, computed here from what Anki stores for it (not via the SQL)."""
+    if col.get_config("fsrs", False):
+        if card.memory_state is None:
+            return 0.0
+        decay = card.decay if card.decay is not None else 0.5  # FSRS5_DEFAULT_DECAY
+        if card.last_review_time:
+            elapsed_days = max(0, now + days * 86400 - card.last_review_time) / 86400
+        else:
+            due = card.odue or card.due
+            elapsed_days = max(0, col.sched.today + days - (due - card.ivl))
+        factor = 0.9 ** (-1 / decay) - 1
+        return (1 + factor * elapsed_days / card.memory_state.stability) ** (-decay)
+    if card.type != 2 or card.ivl <= 0:
+        return 0.0
+    due = card.odue or card.due
+    return 1 / (1 + (1 / 0.9 - 1) * max(0, col.sched.today + days - (due - card.ivl)) / card.ivl)
+
+
+def test_forecast_equals_anki_retrievability_at_the_date(hcol):
+    col, now = hcol, int(__import__("time").time())
+    date = readiness.anki_today(col) + dt.timedelta(days=AHEAD)
+    rows = readiness.card_forecast(col, "GenAI", date, now=now)
+    active = set(col.find_cards("tag:GenAI -is:suspended"))
+    assert {r[0] for r in rows} == active
+    reviewed = 0
+    for cid, _nid, _tags, _w, r, new in rows:
+        card = col.get_card(cid)
+        assert r == pytest.approx(reference_recall(col, card, AHEAD, now), abs=1e-6), cid
+        assert (card.type == 0) == bool(new)
+        reviewed += card.type != 0
+    assert reviewed > 30
+    # today (and any past date): Anki's own current retrievability of each card (FSRS) / today's estimate
+    today_rows = {r[0]: r[4] for r in readiness.card_forecast(col, "GenAI", readiness.anki_today(col), now=now)}
+    past_rows = {r[0]: r[4] for r in readiness.card_forecast(col, "GenAI", dt.date(2000, 1, 1), now=now)}
+    assert today_rows == past_rows
+    checked = 0
+    for cid, r in today_rows.items():
+        card = col.get_card(cid)
+        assert r == pytest.approx(reference_recall(col, card, 0, now), abs=1e-6)
+        if col.get_config("fsrs", False) and card.memory_state is not None:
+            anki_r = col.card_stats_data(cid).fsrs_retrievability  # Anki's card-info figure, computed now
+            assert r == pytest.approx(anki_r, abs=2e-3), cid
+            checked += 1
+    assert checked > 30 or not col.get_config("fsrs", False)
+    # forgetting: no card's recall rises by the date, and reviewed ones fall
+    fut = {r[0]: r[4] for r in rows}
+    assert all(fut[c] <= today_rows[c] + 1e-9 for c in fut)
+    assert sum(fut[c] < today_rows[c] for c in fut) > 20
+
+
+def brute_force_readiness(col, tags: list[str], now: int) -> dict:
+    """{tag: (readiness, questions, not started, frequent not started)}, note by note."""
+    from anki.collection import SearchNode
+    def qkey(note):
+        name = note.note_type()["name"]
+        if name.endswith(": Q&A"):
+            return plain(note["ID"])
+        if name.endswith(": Cloze"):
+            return plain(note["QuestionID"])
+        return note.id
+    cards_of: dict = {}
+    weight: dict = {}
+    for nid in col.find_notes("tag:GenAI"):
+        note = col.get_note(nid)
+        k = qkey(note)
+        weight[k] = max(weight.get(k, 1), weights.weight_of(note.tags))
+        cards_of.setdefault(k, []).extend(c for c in note.cards() if c.queue != -1)
+    recall = {k: sum(reference_recall(col, c, AHEAD, now) for c in cards) / len(cards)
+              for k, cards in cards_of.items() if cards}
+    out = {}
+    for tag in tags:
+        in_topic = {qkey(col.get_note(n)) for n in col.find_notes(col.build_search_string(SearchNode(tag=tag)))}
+        num = den = questions = untouched = frequent = 0
+        for k in in_topic:
+            if k not in recall:
+                continue
+            num += weight[k] * recall[k]
+            den += weight[k]
+            questions += 1
+            if all(c.type == 0 for c in cards_of[k]):
+                untouched += 1
+                frequent += weight[k] >= 2
+        out[tag] = ((num / den if den else None), questions, untouched, frequent)
+    return out
+
+
+def test_readiness_equals_brute_force(hcol):
+    col, now = hcol, int(__import__("time").time())
+    date = readiness.anki_today(col) + dt.timedelta(days=AHEAD)
+    ready = readiness.compute(col, "GenAI", date, now=now)
+    topics = stats.compute(col, use_cache=False)
+    assert set(ready) == {stats.fold(t.tag) for t in topics}
+    checked = 0
+    brute = brute_force_readiness(col, [t.tag for t in topics], now)
+    for t in topics:
+        r = ready[stats.fold(t.tag)]
+        want, questions, untouched, frequent = brute[t.tag]
+        assert (r.readiness is None) == (want is None), t.tag
+        if want is not None:
+            assert r.readiness == pytest.approx(want, abs=1e-4), t.tag
+            assert (r.questions, r.not_started, r.frequent_not_started) == (questions, untouched, frequent), t.tag
+            assert r.advice
+            checked += 1
+    assert checked >= 10
+    root = ready["genai"]
+    assert 0 < root.readiness < 1 and root.frequent_not_started > 0
+    assert f"{root.frequent_not_started} frequently asked" in root.advice

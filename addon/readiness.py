@@ -1,0 +1,239 @@
+"""Interview readiness (plain Python + SQL, no Qt): how much of each topic you will recall on the
+interview date, weighted by how often its questions are asked, and what to study for it.
+
+- **forecast per card** on the date: with FSRS, Anki's own SQL function
+  `extract_fsrs_retrievability(data, due, ivl, today, next_day_at, now)` (rslib storage/sqlite.rs)
+  called with "today" and "now" moved forward by the days until the date: it evaluates Anki's
+  forgetting curve R = (1 + f·t/S)^(−decay), f = 0.9^(−1/decay) − 1, from the card's stored
+  stability S, its per-card `decay` (cards.data; FSRS-5's 0.5 when absent) and t = days since the
+  last review (`lrt`, else derived from due − ivl). Without FSRS, the interval-based estimate
+  stats.py uses today, R = 1 / (1 + (1/0.9 − 1)·t/ivl), with t counted to the date. New cards, and
+  cards without an estimate (without FSRS: (re)learning cards), count 0. A date today or in the past
+  gives today's values. The shift is whole days from Anki's today (its day rollover), same time of day.
+- **weight** of a note: its `asked::<n>` tag (addon/core/weights.py), 1 without one.
+- **question**: a Q&A note and the cloze notes made from it (QuestionID) form one question; any other
+  note is its own. Its predicted recall = mean over its active (not suspended) cards; it belongs to
+  every topic one of its notes is tagged with.
+- **readiness** of a topic = Σ weight·recall / Σ weight over its questions (0–1).
+- **loss** of a card = weight × (1 − predicted recall): the interview study deck takes the largest.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from . import stats
+from .core.weights import ASKED_TAG
+from .links import find_note_types
+
+DAY_S = 86_400
+TARGET = 0.8  # predicted recall a question should reach by the date
+FREQUENT = 2  # asked by at least this many documents: "frequently asked"
+INTERVIEW_LIMIT = 100  # cards per interview study deck
+INTERVIEW_DECK = "GenAI interview"
+
+
+@dataclass
+class Readiness:
+    tag: str
+    readiness: float | None = None  # 0–1, None: no active cards
+    questions: int = 0
+    weight: int = 0  # Σ weight of its questions
+    not_started: int = 0  # questions all of whose active cards are new
+    frequent_not_started: int = 0  # ... of them asked by >= FREQUENT documents
+    below_target: int = 0  # started questions predicted below TARGET on the date
+    advice: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def parse_date(text: Any) -> dt.date | None:
+    """`YYYY-MM-DD` -> date, anything else -> None."""
+    if not isinstance(text, str) or len(text.strip()) != 10:
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+def anki_today(col) -> dt.date:
+    """The calendar date of Anki's current day (which starts at the rollover hour)."""
+    return dt.datetime.fromtimestamp(int(col.sched.day_cutoff) - DAY_S).date()
+
+
+def days_until(col, date: dt.date) -> int:
+    """Whole days from Anki's today to `date`; 0 for today or a past date (= today's values)."""
+    return max(0, (date - anki_today(col)).days)
+
+
+def timing(col, date: dt.date, now: int | None = None) -> dict[str, int]:
+    """(today, next_day_at, now) of the forecast: Anki's own, moved forward by the days until `date`."""
+    d = days_until(col, date)
+    now_s = int(time.time()) if now is None else int(now)
+    return dict(today=int(col.sched.today) + d, next_day_at=int(col.sched.day_cutoff) + d * DAY_S,
+                now=now_s + d * DAY_S)
+
+
+def r_expression(col) -> str:
+    """SQL for a card's predicted recall at (:today, :next_day_at, :now), NULL without an estimate."""
+    return stats.R_FSRS if stats._fsrs_enabled(col) else stats.R_INTERVAL
+
+
+WEIGHT_SQL = ("coalesce(max(1, cast(substr(n.tags, nullif(instr(lower(n.tags), ' " + ASKED_TAG
+              + "'), 0) + " + str(len(ASKED_TAG) + 1) + ", 4) as integer)), 1)")
+# one row per card under the root: the weight (SQL reads the first asked:: tag; the builder writes one)
+CARDS_SQL = """
+select c.id, c.nid, n.tags, {w}, coalesce({r}, 0), c.type = 0
+from cards c join notes n on n.id = c.nid
+where c.queue != -1 and n.tags in (select tags from notes where tags like :like escape '\\'
+                                  group by tags having tags regexp :tag_re)
+"""
+
+
+def card_forecast(col, root: str, date: dt.date, now: int | None = None) -> list[tuple]:
+    """[(card id, note id, tags, weight, predicted recall, is new)] of the active cards under `root`."""
+    root = (root or "GenAI").strip().strip(":") or "GenAI"
+    params = dict(timing(col, date, now), like=stats.like_superset(root), tag_re=stats.tag_regex(root))
+    sql = CARDS_SQL.format(w=WEIGHT_SQL, r=r_expression(col))
+    return col.db.all(*stats._named(sql, params))
+
+
+def question_keys(col) -> dict[int, str]:
+    """note id -> question id for our Q&A and cloze notes (others are their own question)."""
+    types = find_note_types(col)
+    out: dict[int, str] = {}
+    for kind, field_name in (("qa", "ID"), ("cloze", "QuestionID")):
+        for mid in types.mids(kind):
+            idx = types.fields_by_mid[mid][field_name]
+            for nid, flds in col.db.all("select id, flds from notes where mid = ?", mid):
+                parts = flds.split("\x1f")
+                qid = _plain(parts[idx]) if idx < len(parts) else ""
+                if qid:
+                    out[nid] = qid
+    return out
+
+
+def _plain(text: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", text)).strip()
+
+
+def compute(col, root: str, date: dt.date, now: int | None = None) -> dict[str, Readiness]:
+    """{topic key (stats.fold of the tag): Readiness} for the root and every tag level under it."""
+    rows = card_forecast(col, root, date, now)
+    qkey = question_keys(col)
+    tree = stats._Tree((root or "GenAI").strip().strip(":") or "GenAI")
+    # per question: [weight, Σ R, cards, new cards, set of tag strings]
+    qs: dict[Any, list] = {}
+    for _cid, nid, tags, w, r, new in rows:
+        q = qs.get(k := qkey.get(nid, nid))
+        if q is None:
+            qs[k] = [w, r, 1, new, {tags}]
+        else:
+            q[0] = max(q[0], w)
+            q[1] += r
+            q[2] += 1
+            q[3] += new
+            q[4].add(tags)
+    acc: dict[str, list] = {}  # topic -> [Σ w·R, Σ w, questions, not started, frequent not started, below]
+    for w, r_sum, n, new, tagsets in qs.values():
+        topics = tree.nodes(next(iter(tagsets))) if len(tagsets) == 1 else \
+            set().union(*(tree.nodes(t) for t in tagsets))
+        recall = r_sum / n
+        untouched = new == n
+        below = not untouched and recall < TARGET
+        for key in topics:
+            a = acc.get(key)
+            if a is None:
+                a = acc[key] = [0.0, 0, 0, 0, 0, 0]
+            a[0] += w * recall
+            a[1] += w
+            a[2] += 1
+            a[3] += untouched
+            a[4] += untouched and w >= FREQUENT
+            a[5] += below
+    out: dict[str, Readiness] = {}
+    for key, spelling in tree.spelling.items():
+        a = acc.get(key)
+        r = Readiness(tag=spelling)
+        if a is not None and a[1]:
+            r.readiness = round(a[0] / a[1], 4)
+            r.weight, r.questions, r.not_started, r.frequent_not_started, r.below_target = a[1], a[2], a[3], a[4], a[5]
+        r.advice = advice(r, date)
+        out[key] = r
+    return out
+
+
+def advice(r: Readiness, date: dt.date) -> str:
+    """One line: what it would take to be ready for this topic on the date."""
+    if r.readiness is None:
+        return "no cards to study"
+    parts = []
+    if r.frequent_not_started:
+        parts.append(f"{r.frequent_not_started} frequently asked question{'s' * (r.frequent_not_started != 1)} "
+                     f"(in {FREQUENT}+ documents) not started")
+    rest = r.not_started - r.frequent_not_started
+    if rest:
+        parts.append(f"{rest} {'other ' if r.frequent_not_started else ''}question{'s' * (rest != 1)} not started")
+    if r.below_target:
+        parts.append(f"{r.below_target} started question{'s' * (r.below_target != 1)} predicted below "
+                     f"{TARGET:.0%} on {date.isoformat()}")
+    return " · ".join(parts) if parts else f"on track: every question predicted at {TARGET:.0%} or more"
+
+
+# ------------------------------------------------------------------ study for the interview
+def interview_deck_name(tag: str | None) -> str:
+    return INTERVIEW_DECK + ("::" + tag.replace("::", " › ") if tag else "")
+
+
+def ranked_cards(col, root: str, tag: str | None, date: dt.date, now: int | None = None,
+                 limit: int = INTERVIEW_LIMIT) -> list[tuple[int, float]]:
+    """[(card id, loss)] of the topic's (or the whole root's) active, unburied cards outside filtered
+    decks, largest loss = weight × (1 − predicted recall) first (ties: card id), at most `limit`."""
+    from anki.collection import SearchNode
+    search = col.build_search_string(SearchNode(tag=tag or root))
+    allowed = set(col.find_cards(f"{search} -is:suspended -is:buried -deck:filtered"))
+    scored = [(cid, w * (1.0 - r)) for cid, _nid, _tags, w, r, _new in card_forecast(col, root, date, now)
+              if cid in allowed]
+    scored.sort(key=lambda x: (-x[1], x[0]))
+    return [x for x in scored[:limit] if x[1] > 0]
+
+
+def make_interview_deck(col, root: str, tag: str | None, date: dt.date, now: int | None = None):
+    """Create or refresh the filtered deck of the cards with the largest loss, in loss order; one undo step.
+
+    A filtered deck cannot sort by a computed value: it is built from an explicit `cid:` list, then
+    the positions Anki gave its cards (their `due` inside the filtered deck, which orders its queue)
+    are handed out again in loss order, and the two changes merged into one undo entry.
+    Returns (OpChanges, deck id); raises ValueError when there is nothing to study."""
+    from anki.decks import DeckId
+    ranked = ranked_cards(col, root, tag, date, now)
+    if not ranked:
+        raise ValueError("no cards to study for the interview")
+    name = interview_deck_name(tag)
+    undo = col.add_custom_undo_entry(f"Study for the interview: {tag or root}")
+    existing = col.decks.id_for_name(name)
+    deck = col.sched.get_or_create_filtered_deck(deck_id=DeckId(existing or 0))
+    deck.name = name
+    deck.config.reschedule = True
+    while len(deck.config.search_terms) < 1:
+        deck.config.search_terms.add()
+    del deck.config.search_terms[1:]
+    term = deck.config.search_terms[0]
+    term.search = "cid:" + ",".join(str(cid) for cid, _ in ranked)
+    term.limit = len(ranked)
+    term.order = term.ADDED
+    did = col.sched.add_or_update_filtered_deck(deck).id
+    rank = {cid: i for i, (cid, _) in enumerate(ranked)}
+    cards = [col.get_card(cid) for cid in col.find_cards(f"did:{did}")]
+    slots = sorted(c.due for c in cards)
+    cards.sort(key=lambda c: rank.get(c.id, len(rank)))
+    for card, slot in zip(cards, slots):
+        card.due = slot
+    col.update_cards(cards)
+    return col.merge_undo_entries(undo), int(did)
