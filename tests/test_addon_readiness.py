@@ -211,3 +211,37 @@ def test_readiness_equals_brute_force(hcol):
     root = ready["genai"]
     assert 0 < root.readiness < 1 and root.frequent_not_started > 0
     assert f"{root.frequent_not_started} frequently asked" in root.advice
+
+
+def run_report(*args: str):
+    import subprocess
+    import sys
+    return subprocess.run([sys.executable, "-m", "addon.report", *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+
+
+def test_report_interview_date(built_package, tmp_path):
+    dist, _, _ = built_package
+    path = tmp_path / "rep.anki2"
+    col = hist_collection(dist, tmp_path, fsrs=False, seed=7)
+    date = readiness.anki_today(col) + dt.timedelta(days=AHEAD)
+    expected = readiness.compute(col, "GenAI", date)
+    col.close()
+    proc = run_report("--collection", str(path.parent / "collection.anki2"), "--json",
+                      "--interview-date", date.isoformat())
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["forecast_date"] == date.isoformat() and data["forecast_days"] == AHEAD
+    assert {r["tag"] for r in data["topics"]} == {r.tag for r in expected.values()}
+    for row in data["topics"]:
+        e = expected[stats.fold(row["tag"])]
+        assert row["readiness"] == e.readiness and row["readiness_advice"] == e.advice
+    assert any(row["readiness"] for row in data["topics"])
+    table = run_report("--collection", str(path.parent / "collection.anki2"), "--interview-date", "1999-01-01")
+    assert table.returncode == 0 and "ready" in table.stdout and "(0 days ahead)" in table.stdout
+    plain_json = json.loads(run_report("--collection", str(path.parent / "collection.anki2"), "--json").stdout)
+    assert "forecast_date" not in plain_json and "readiness" not in plain_json["topics"][0]
+    for bad in ("2026-02-30", "tomorrow", "\x1b[31m2026"):
+        proc = run_report("--collection", str(path.parent / "collection.anki2"), "--interview-date", bad)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr
+        assert len(proc.stderr.splitlines()) == 1 and "\x1b" not in proc.stderr, proc.stderr
