@@ -192,12 +192,14 @@ def interview_deck_name(tag: str | None) -> str:
 
 
 def ranked_cards(col, root: str, tag: str | None, date: dt.date, now: int | None = None,
-                 limit: int = INTERVIEW_LIMIT) -> list[tuple[int, float]]:
+                 limit: int = INTERVIEW_LIMIT, own_deck: int = 0) -> list[tuple[int, float]]:
     """[(card id, loss)] of the topic's (or the whole root's) active, unburied cards outside filtered
-    decks, largest loss = weight × (1 − predicted recall) first (ties: card id), at most `limit`."""
+    decks (except `own_deck`, the deck being refreshed), largest loss = weight × (1 − predicted recall)
+    first (ties: card id), at most `limit`."""
     from anki.collection import SearchNode
     search = col.build_search_string(SearchNode(tag=tag or root))
-    allowed = set(col.find_cards(f"{search} -is:suspended -is:buried -deck:filtered"))
+    outside = f"(-deck:filtered OR did:{int(own_deck)})" if own_deck else "-deck:filtered"
+    allowed = set(col.find_cards(f"{search} -is:suspended -is:buried {outside}"))
     scored = [(cid, w * (1.0 - r)) for cid, _nid, _tags, w, r, _new in card_forecast(col, root, date, now)
               if cid in allowed]
     scored.sort(key=lambda x: (-x[1], x[0]))
@@ -208,17 +210,26 @@ def make_interview_deck(col, root: str, tag: str | None, date: dt.date, now: int
     """Create or refresh the filtered deck of the cards with the largest loss, in loss order; one undo step.
 
     A filtered deck cannot sort by a computed value: it is built from an explicit `cid:` list, then
-    the positions Anki gave its cards (their `due` inside the filtered deck, which orders its queue)
-    are handed out again in loss order, and the two changes merged into one undo entry.
+    the positions Anki gave its cards (their `due` inside the filtered deck, which orders its queue;
+    Anki restores the home `due` from `odue` when the deck is emptied) are handed out again in loss
+    order, and the changes merged into one undo entry. Anki positions only cards whose due is > 0: new
+    cards at home position 0 (as imported from genanki packages) first get positions 1.. in loss
+    order with Anki's own reposition (they were all tied at 0), so every card can be ordered.
     Returns (OpChanges, deck id); raises ValueError when there is nothing to study."""
     from anki.decks import DeckId
-    ranked = ranked_cards(col, root, tag, date, now)
+    name = interview_deck_name(tag)
+    existing = col.decks.id_for_name(name) or 0
+    ranked = ranked_cards(col, root, tag, date, now, own_deck=existing)
     if not ranked:
         raise ValueError("no cards to study for the interview")
-    name = interview_deck_name(tag)
     undo = col.add_custom_undo_entry(f"Study for the interview: {tag or root}")
-    existing = col.decks.id_for_name(name)
-    deck = col.sched.get_or_create_filtered_deck(deck_id=DeckId(existing or 0))
+    if existing:
+        col.sched.empty_filtered_deck(DeckId(existing))  # its cards home first (positions restored)
+    unplaced = [c.id for c in map(col.get_card, (cid for cid, _ in ranked)) if c.type == 0 and c.due <= 0]
+    if unplaced:
+        col.sched.reposition_new_cards(unplaced, starting_from=1, step_size=1, randomize=False,
+                                       shift_existing=False)
+    deck = col.sched.get_or_create_filtered_deck(deck_id=DeckId(existing))
     deck.name = name
     deck.config.reschedule = True
     while len(deck.config.search_terms) < 1:

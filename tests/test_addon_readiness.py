@@ -245,3 +245,52 @@ def test_report_interview_date(built_package, tmp_path):
         proc = run_report("--collection", str(path.parent / "collection.anki2"), "--interview-date", bad)
         assert proc.returncode == 2 and "Traceback" not in proc.stderr
         assert len(proc.stderr.splitlines()) == 1 and "\x1b" not in proc.stderr, proc.stderr
+
+
+# ------------------------------------------------------------------ study for the interview
+def expected_ranking(col, tag: str, now: int, limit: int) -> list[int]:
+    """Loss = weight × (1 − predicted recall), computed card by card here; largest first, ties by card id."""
+    from anki.collection import SearchNode
+    search = col.build_search_string(SearchNode(tag=tag))
+    losses = []
+    for cid in col.find_cards(f"{search} -is:suspended -is:buried -deck:filtered"):
+        card = col.get_card(cid)
+        loss = weights.weight_of(card.note().tags) * (1 - reference_recall(col, card, AHEAD, now))
+        if loss > 0:
+            losses.append((-loss, cid))
+    return [cid for _, cid in sorted(losses)[:limit]]
+
+
+def test_interview_deck_follows_the_loss_and_undoes(hcol):
+    col, now = hcol, int(__import__("time").time())
+    date = readiness.anki_today(col) + dt.timedelta(days=AHEAD)
+    topics = [t for t in stats.compute(col, use_cache=False) if t.depth == 1]
+    topic = max(topics, key=lambda t: t.seen).tag  # the topic with most history
+    for tag in (topic, None):
+        want = expected_ranking(col, tag or "GenAI", now, readiness.INTERVIEW_LIMIT)
+        assert len(want) > 10
+        ranked = readiness.ranked_cards(col, "GenAI", tag, date, now=now)
+        assert [cid for cid, _ in ranked] == want
+        losses = [loss for _, loss in ranked]
+        assert losses == sorted(losses, reverse=True)
+        kinds = {col.get_card(c).type for c in want}
+        before = {cid: (col.get_card(cid).did, col.get_card(cid).due) for cid in want}
+        _changes, did = readiness.make_interview_deck(col, "GenAI", tag, date, now=now)
+        _changes, again = readiness.make_interview_deck(col, "GenAI", tag, date, now=now)  # a refresh
+        assert again == did and col.undo_status().undo == f"Study for the interview: {tag or 'GenAI'}"
+        col.undo()  # undoes the refresh only
+        assert col.decks.name(did) == readiness.interview_deck_name(tag)
+        in_deck = sorted(col.find_cards(f"did:{did}"), key=lambda c: col.get_card(c).due)
+        assert in_deck == want, "the deck's positions follow the loss"
+        # the scheduler shows the deck's cards of one kind in that order
+        col.decks.select(did)
+        queued = [q.card.id for q in col.sched.get_queued_cards(fetch_limit=len(want)).cards]
+        assert set(queued) == set(want)
+        for kind in kinds:
+            of_kind = [c for c in queued if col.get_card(c).type == kind]
+            if kind != 1:  # intraday learning cards are shown by their due time
+                assert of_kind == [c for c in want if c in of_kind], kind
+        assert col.undo_status().undo == f"Study for the interview: {tag or 'GenAI'}"
+        col.undo()
+        assert col.decks.id_for_name(readiness.interview_deck_name(tag)) is None
+        assert {cid: (col.get_card(cid).did, col.get_card(cid).due) for cid in want} == before
