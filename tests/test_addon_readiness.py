@@ -294,3 +294,30 @@ def test_interview_deck_follows_the_loss_and_undoes(hcol):
         col.undo()
         assert col.decks.id_for_name(readiness.interview_deck_name(tag)) is None
         assert {cid: (col.get_card(cid).did, col.get_card(cid).due) for cid in want} == before
+
+
+# ------------------------------------------------------------------ dashboard page
+def test_dashboard_messages_and_readiness_cells():
+    from addon import dashboard_html as dh
+    assert dh.parse_message("genai-dash:date:2026-12-24") == ("date", "2026-12-24")
+    assert dh.parse_message("genai-dash:date:") == ("date", "")
+    assert dh.parse_message("genai-dash:interview:3") == ("interview", 3)
+    assert dh.parse_message("genai-dash:interview:all") == ("interview", "all")
+    for bad in ("genai-dash:date:2026-1-1", "genai-dash:date:x", "genai-dash:interview:", "genai-dash:interview:-1",
+                "genai-dash:interview:all2", "genai-dash:date:2026-12-24\n"):
+        assert dh.parse_message(bad) is None, bad
+    root = stats.TopicStats(tag="GenAI", name="GenAI", depth=0, parent=None, cards=4, new=2,
+                            children=["GenAI::A"])
+    leaf = stats.TopicStats(tag="GenAI::A", name="A", depth=1, parent="GenAI", cards=4, new=2)
+    topics = [root, leaf]
+    plain_page = dh.render_inner(topics, interview=dh.interview_bar("", None))
+    assert 'class="ready"' not in plain_page and 'data-act="interview"' not in plain_page
+    assert 'id="genai-interview-date" value=""' in plain_page
+    for t, r in ((root, 0.42), (leaf, 0.61)):
+        t.readiness, t.readiness_advice = r, "<b>3 frequently asked</b> questions not started"
+    page = dh.render_inner(topics, interview=dh.interview_bar("2026-12-24", 20, root), open_tags={"GenAI"})
+    assert "Readiness 42%</b> (in 20 days)" in page and 'value="2026-12-24"' in page
+    assert '<small class="ready"' in page and ">61%</small>" in page
+    assert 'data-act="interview" data-idx="1"' in page and 'data-act="interview" data-arg="all"' in page
+    assert "<b>3 frequently" not in page and "&lt;b&gt;3 frequently" in page  # advice is escaped
+    assert "ready 61%" in dh.next_reason(leaf)
