@@ -7,7 +7,8 @@ interview date, weighted by how often its questions are asked, and what to study
   forgetting curve R = (1 + f·t/S)^(−decay), f = 0.9^(−1/decay) − 1, from the card's stored
   stability S, its per-card `decay` (cards.data; FSRS-5's 0.5 when absent) and t = days since the
   last review (`lrt`, else derived from due − ivl). Without FSRS, the interval-based estimate
-  stats.py uses today, R = 1 / (1 + (1/0.9 − 1)·t/ivl), with t counted to the date. New cards, and
+  stats.py uses today, R = 1 / (1 + (1/0.9 − 1)·t/ivl), with t counted to the date (also, with FSRS on,
+  for a review card without a memory state). New cards, and
   cards without an estimate (without FSRS: (re)learning cards), count 0. A date today or in the past
   gives today's values. The shift is whole days from Anki's today (its day rollover), same time of day.
 - **weight** of a note: its `asked::<n>` tag (addon/core/weights.py), 1 without one.
@@ -81,8 +82,12 @@ def timing(col, date: dt.date, now: int | None = None) -> dict[str, int]:
 
 
 def r_expression(col) -> str:
-    """SQL for a card's predicted recall at (:today, :next_day_at, :now), NULL without an estimate."""
-    return stats.R_FSRS if stats._fsrs_enabled(col) else stats.R_INTERVAL
+    """SQL for a card's predicted recall at (:today, :next_day_at, :now), NULL without an estimate. With
+    FSRS on, a card without a memory state yet (FSRS just turned on without recomputing) falls back to
+    the interval estimate rather than counting as forgotten."""
+    if stats._fsrs_enabled(col):
+        return f"coalesce({stats.R_FSRS}, {stats.R_INTERVAL})"
+    return stats.R_INTERVAL
 
 
 WEIGHT_SQL = ("coalesce(max(1, cast(substr(n.tags, nullif(instr(lower(n.tags), ' " + ASKED_TAG

@@ -105,9 +105,7 @@ def hcol(request, built_package, tmp_path_factory):
 
 def reference_recall(col, card, days: int, now: int) -> float:
     """The card's recall `days` ahead, computed here from what Anki stores for it (not via the SQL)."""
-    if col.get_config("fsrs", False):
-        if card.memory_state is None:
-            return 0.0
+    if col.get_config("fsrs", False) and card.memory_state is not None:
         decay = card.decay if card.decay is not None else 0.5  # FSRS5_DEFAULT_DECAY
         if card.last_review_time:
             elapsed_days = max(0, now + days * 86400 - card.last_review_time) / 86400
@@ -321,3 +319,48 @@ def test_dashboard_messages_and_readiness_cells():
     assert 'data-act="interview" data-idx="1"' in page and 'data-act="interview" data-arg="all"' in page
     assert "<b>3 frequently" not in page and "&lt;b&gt;3 frequently" in page  # advice is escaped
     assert "ready 61%" in dh.next_reason(leaf)
+
+
+def test_fault_cases(built_package, tmp_path):
+    """No reviews; FSRS turned on without memory states; a deck without weights; a date in the past."""
+    dist, _, _ = built_package
+    col = Collection(str(tmp_path / "fresh.anki2"))
+    try:
+        import_package(col, dist)
+        date = readiness.anki_today(col) + dt.timedelta(days=AHEAD)
+        ready = readiness.compute(col, "GenAI", date)
+        assert all(r.readiness == 0 for r in ready.values() if r.questions)
+        assert all(r.not_started == r.questions for r in ready.values())
+        assert "not started" in ready["genai"].advice
+        with pytest.raises(ValueError):  # a topic without cards: nothing to study, nothing changed
+            readiness.make_interview_deck(col, "GenAI", "GenAI::no_such_topic", date)
+        # history answered without FSRS, then FSRS switched on without recomputing memory states
+        make_history(col, seed=9)
+        col.set_config("fsrs", True)
+        now = int(__import__("time").time())
+        rows = readiness.card_forecast(col, "GenAI", date, now=now)
+        for cid, *_rest, r, _new in rows:
+            card = col.get_card(cid)
+            assert card.memory_state is None
+            assert r == pytest.approx(reference_recall(col, card, AHEAD, now), abs=1e-9)
+        assert sum(r[4] > 0 for r in rows) > 20
+        # a past date: today's values
+        assert readiness.card_forecast(col, "GenAI", dt.date(1999, 1, 1), now=now) == \
+            readiness.card_forecast(col, "GenAI", readiness.anki_today(col), now=now)
+    finally:
+        col.close()
+    # notes without asked:: tags (another deck) weigh 1
+    other = Collection(str(tmp_path / "other.anki2"))
+    try:
+        for i in range(3):
+            n = other.new_note(other.models.by_name("Basic"))
+            n["Front"], n["Back"] = f"q{i}", "a"
+            n.tags = ["Bio::Cells"]
+            other.add_note(n, other.decks.id("Default"))
+        rows = readiness.card_forecast(other, "Bio", readiness.anki_today(other))
+        assert [r[3] for r in rows] == [1, 1, 1]
+        r = readiness.compute(other, "Bio", readiness.anki_today(other))["bio::cells"]
+        assert (r.readiness, r.questions, r.weight, r.frequent_not_started) == (0, 3, 3, 0)
+        assert r.advice == "3 questions not started"
+    finally:
+        other.close()

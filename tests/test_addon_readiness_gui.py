@@ -4,12 +4,9 @@ interview" (JS click -> CollectionOp) building the loss-ordered filtered deck, u
 from __future__ import annotations
 
 from anki_gui import launch
+from test_addon_dashboard_gui import ADDON_ERRORS
 
-HARNESS = r'''
-def addon_errors():
-    from genai_interview_prep import dashboard, hooks
-    return list(dashboard.controller.errors) + list(hooks.controller.errors)
-
+HARNESS = ADDON_ERRORS + r'''
 WAIT_TRIES = 150
 WATCHDOG_MS = 80000
 IMPORT_SETTLE_MS = 300
