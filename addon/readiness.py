@@ -109,59 +109,90 @@ def card_forecast(col, root: str, date: dt.date, now: int | None = None) -> list
     return col.db.all(*stats._named(sql, params))
 
 
-def question_keys(col) -> dict[int, str]:
-    """note id -> question id for our Q&A and cloze notes (others are their own question)."""
+def question_keys(col) -> tuple[dict[int, str], list[int]]:
+    """(note id -> question id for our Q&A and cloze notes, their note type ids); other notes are their own
+    question."""
     types = find_note_types(col)
     out: dict[int, str] = {}
+    mids: list[int] = []
     for kind, field_name in (("qa", "ID"), ("cloze", "QuestionID")):
         for mid in types.mids(kind):
+            mids.append(mid)
             idx = types.fields_by_mid[mid][field_name]
             for nid, flds in col.db.all("select id, flds from notes where mid = ?", mid):
                 parts = flds.split("\x1f")
                 qid = _plain(parts[idx]) if idx < len(parts) else ""
                 if qid:
                     out[nid] = qid
-    return out
+    return out, mids
 
 
 def _plain(text: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", text)).strip()
 
 
+# Per note (CTE), then: other notes (each its own question) summed per tag string in SQL (kind 0:
+# Σ w·recall, Σ w, questions, not started, frequent not started, below target); our Q&A / cloze notes
+# one row each (kind 1: note id, weight, Σ R, cards, new cards), joined into questions in Python.
+# Notes drive the join (CROSS JOIN keeps them outer: only the root's notes reach cards, by nid index).
+TOPIC_SQL = """
+with m(tags) as (select tags from notes where tags like :like escape '\\' group by tags having tags regexp :tag_re),
+per_note as (
+  select n.tags as tags, n.id as nid, n.mid in ({ours}) as ours, {w} as w, sum(coalesce({r}, 0)) as r,
+    count(*) as k, sum(c.type = 0) as nw
+  from notes n cross join cards c on c.nid = n.id
+  where n.tags in m and c.queue != -1
+  group by n.id
+)
+select 0, tags, sum(w * r / k), sum(w), count(*), sum(nw = k), sum(nw = k and w >= {frequent}),
+  sum(nw < k and r < {target} * k)
+from per_note where not ours group by tags
+union all
+select 1, tags, nid, w, r, k, nw, 0 from per_note where ours
+"""
+
+
 def compute(col, root: str, date: dt.date, now: int | None = None) -> dict[str, Readiness]:
     """{topic key (stats.fold of the tag): Readiness} for the root and every tag level under it."""
-    rows = card_forecast(col, root, date, now)
-    qkey = question_keys(col)
-    tree = stats._Tree((root or "GenAI").strip().strip(":") or "GenAI")
-    # per question: [weight, Σ R, cards, new cards, set of tag strings]
-    qs: dict[Any, list] = {}
-    for _cid, nid, tags, w, r, new in rows:
-        q = qs.get(k := qkey.get(nid, nid))
-        if q is None:
-            qs[k] = [w, r, 1, new, {tags}]
-        else:
-            q[0] = max(q[0], w)
-            q[1] += r
-            q[2] += 1
-            q[3] += new
-            q[4].add(tags)
+    root = (root or "GenAI").strip().strip(":") or "GenAI"
+    qkey, mids = question_keys(col)
+    sql = TOPIC_SQL.format(ours=",".join(str(int(m)) for m in mids) or "0", w=WEIGHT_SQL, r=r_expression(col), frequent=FREQUENT,
+                           target=TARGET)
+    params = dict(timing(col, date, now), like=stats.like_superset(root), tag_re=stats.tag_regex(root))
+    tree = stats._Tree(root)
     acc: dict[str, list] = {}  # topic -> [Σ w·R, Σ w, questions, not started, frequent not started, below]
+    qs: dict[Any, list] = {}  # our questions: [weight, Σ R, cards, new cards, set of tag strings]
+    for kind, tags, a, b, c, d, e, f in col.db.all(*stats._named(sql, params)):
+        if kind == 0:
+            for key in tree.nodes(tags):
+                v = acc.get(key)
+                if v is None:
+                    acc[key] = [a, b, c, d, e, f]
+                else:
+                    v[0] += a; v[1] += b; v[2] += c; v[3] += d; v[4] += e; v[5] += f  # noqa: E702
+            continue
+        q = qs.get(k := qkey.get(a, a))
+        if q is None:
+            qs[k] = [b, c, d, e, {tags}]
+        else:
+            q[0] = max(q[0], b)
+            q[1] += c
+            q[2] += d
+            q[3] += e
+            q[4].add(tags)
     for w, r_sum, n, new, tagsets in qs.values():
         topics = tree.nodes(next(iter(tagsets))) if len(tagsets) == 1 else \
             set().union(*(tree.nodes(t) for t in tagsets))
         recall = r_sum / n
         untouched = new == n
-        below = not untouched and recall < TARGET
+        v = (w * recall, w, 1, int(untouched), int(untouched and w >= FREQUENT), int(not untouched and recall < TARGET))
         for key in topics:
             a = acc.get(key)
             if a is None:
-                a = acc[key] = [0.0, 0, 0, 0, 0, 0]
-            a[0] += w * recall
-            a[1] += w
-            a[2] += 1
-            a[3] += untouched
-            a[4] += untouched and w >= FREQUENT
-            a[5] += below
+                acc[key] = list(v)
+            else:
+                for i in range(6):
+                    a[i] += v[i]
     out: dict[str, Readiness] = {}
     for key, spelling in tree.spelling.items():
         a = acc.get(key)
