@@ -152,9 +152,24 @@ select 1, tags, nid, w, r, k, nw, 0 from per_note where ours
 """
 
 
-def compute(col, root: str, date: dt.date, now: int | None = None) -> dict[str, Readiness]:
-    """{topic key (stats.fold of the tag): Readiness} for the root and every tag level under it."""
+_cache: dict[Any, dict[str, Readiness]] = {}
+
+
+def compute(col, root: str, date: dt.date, now: int | None = None, use_cache: bool = True) -> dict[str, Readiness]:
+    """{topic key (stats.fold of the tag): Readiness} for the root and every tag level under it; cached
+    until the collection changes or the minute turns (the same key as stats.compute's cache)."""
     root = (root or "GenAI").strip().strip(":") or "GenAI"
+    key = (stats._cache_key(col, root, 0, now), date) if use_cache else None
+    if key is not None and key in _cache:
+        return _cache[key]
+    result = _compute(col, root, date, now)
+    if key is not None:
+        _cache.clear()
+        _cache[key] = result
+    return result
+
+
+def _compute(col, root: str, date: dt.date, now: int | None) -> dict[str, Readiness]:
     qkey, mids = question_keys(col)
     sql = TOPIC_SQL.format(ours=",".join(str(int(m)) for m in mids) or "0", w=WEIGHT_SQL, r=r_expression(col), frequent=FREQUENT,
                            target=TARGET)
