@@ -6,6 +6,7 @@ a typo never breaks reviewing (bad values fall back to the default).
 """
 from __future__ import annotations
 
+import datetime
 import re
 from typing import Any
 
@@ -21,6 +22,7 @@ DEFAULTS: dict[str, Any] = {
     "panel_width": 380,
     "dashboard_root": "GenAI",
     "dashboard_days": 30,
+    "interview_date": "",
 }
 SIDES = ("left", "right")
 MAX_RELATED_LIMIT = 50
@@ -53,4 +55,15 @@ def validate(raw: Any) -> dict[str, Any]:
     days = src.get("dashboard_days")
     if isinstance(days, int) and not isinstance(days, bool) and 1 <= days <= 3650:
         out["dashboard_days"] = days
+    out["interview_date"] = interview_date(src.get("interview_date"))
     return out
+
+
+def interview_date(value: Any) -> str:
+    """`YYYY-MM-DD` (a real calendar date) as given, else "" (no interview date: no forecast)."""
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        try:
+            return datetime.date.fromisoformat(value.strip()).isoformat()
+        except ValueError:
+            pass
+    return ""

@@ -19,7 +19,8 @@ import aqt
 from aqt import gui_hooks
 from aqt.qt import QAction, QDialog, QDialogButtonBox, QTimer, QVBoxLayout, qconnect
 
-from . import dashboard_html, stats
+from . import config as config_mod
+from . import dashboard_html, readiness, stats
 from .guard import addon_logger, safe
 
 DEFAULT_ROOT = "GenAI"
@@ -27,6 +28,7 @@ DEFAULT_DAYS = 30
 DECK_PREFIX = "GenAI study::"
 STUDY_LIMIT = 100  # due and learning cards per study deck
 STUDY_NEW_LIMIT = 20  # new cards after them
+PROFILE_DATE_KEY = "genai_interview_date"  # the dashboard's interview date, per profile (overrides the config)
 
 
 def settings(raw: Any) -> tuple[str, int]:
@@ -141,10 +143,24 @@ class DashboardController:
         self.timer: QTimer | None = None
         self.open_tags: set[str] | None = None  # tree nodes the learner opened (kept across refreshes)
         self.lazy: set[int] = set()  # closed nodes of the current page whose children are not sent yet
+        self.forecast_days: int | None = None  # days to the interview date of the figures shown
 
     def settings(self) -> tuple[str, int]:
         mgr = getattr(self.mw, "addonManager", None)
         return settings(mgr.getConfig(__name__) if mgr is not None else None)
+
+    def interview_date(self) -> str:
+        """`YYYY-MM-DD` or "": the date set in the dashboard for this profile, else the config's."""
+        profile = getattr(self.mw.pm, "profile", None) or {}
+        if PROFILE_DATE_KEY in profile:
+            return config_mod.interview_date(profile.get(PROFILE_DATE_KEY))
+        mgr = getattr(self.mw, "addonManager", None)
+        raw = mgr.getConfig(__name__) if mgr is not None else None
+        return config_mod.interview_date(raw.get("interview_date") if isinstance(raw, dict) else None)
+
+    def set_interview_date(self, value: str) -> None:
+        if getattr(self.mw.pm, "profile", None) is not None:
+            self.mw.pm.profile[PROFILE_DATE_KEY] = config_mod.interview_date(value)
 
     # ------------------------------------------------------------ menu / overview
     @_safe
@@ -195,8 +211,12 @@ class DashboardController:
         if self.open_tags is None:
             self.open_tags = dashboard_html.default_open(self.topics)
         lazy: set[int] = set()
+        date = self.interview_date()
+        root_topic = next((t for t in self.topics if t.parent is None), None)
+        bar = dashboard_html.interview_bar(date, self.forecast_days, root_topic)
         inner = dashboard_html.render_inner(self.topics, sort=self.sort, days=days, root=root,
-                                            computed_ms=self.compute_ms, open_tags=self.open_tags, lazy=lazy)
+                                            computed_ms=self.compute_ms, open_tags=self.open_tags, lazy=lazy,
+                                            interview=bar)
         self.lazy = lazy
         return inner
 
@@ -224,9 +244,20 @@ class DashboardController:
         root, days = self.settings()
         from aqt.operations import QueryOp
 
+        date = readiness.parse_date(self.interview_date())
+
         def op(col):
             started = time.perf_counter()
-            return stats.compute(col, root=root, days=days), (time.perf_counter() - started) * 1000
+            topics = stats.compute(col, root=root, days=days)
+            ready, ahead = {}, None
+            if date is not None:  # readiness on the interview date (readiness.py)
+                ready, ahead = readiness.compute(col, root, date), readiness.days_until(col, date)
+            for t in topics:
+                r = ready.get(stats.fold(t.tag))
+                t.readiness = None if r is None else r.readiness
+                t.readiness_advice = "" if r is None else r.advice
+            self.forecast_days = ahead
+            return topics, (time.perf_counter() - started) * 1000
 
         QueryOp(parent=self.mw, op=op, success=self._computed).failure(self._failed).run_in_background()
 
@@ -294,6 +325,14 @@ class DashboardController:
         elif action in ("expand", "collapse"):
             if isinstance(arg, int) and 0 <= arg < len(self.topics):
                 self.toggled(arg, action == "expand")
+        elif action == "date":
+            self.set_interview_date(arg)
+            self.refresh()
+        elif action == "interview":
+            if arg == "all":
+                self.study_interview(None)
+            elif isinstance(arg, int) and 0 <= arg < len(self.topics):
+                self.study_interview(self.topics[arg].tag)
         elif action in ("study", "browse"):
             if not isinstance(arg, int) or not 0 <= arg < len(self.topics):
                 return None
@@ -338,6 +377,37 @@ class DashboardController:
 
         CollectionOp(parent=self.dialog or self.mw, op=lambda col: make_study_deck(col, tag)) \
             .success(done).failure(failed).run_in_background()
+
+    @_safe
+    def study_interview(self, tag: str | None) -> None:
+        """The filtered deck of the cards most at risk on the interview date (readiness.make_interview_deck)."""
+        from types import SimpleNamespace
+
+        from aqt.operations import CollectionOp
+        from aqt.utils import tooltip
+        date = readiness.parse_date(self.interview_date())
+        if date is None:
+            tooltip("Set the interview date first.")
+            return
+        root, _days = self.settings()
+        name = readiness.interview_deck_name(tag)
+
+        def op(col):
+            changes, did = readiness.make_interview_deck(col, root, tag, date)
+            return SimpleNamespace(changes=changes, id=did)
+
+        def done(out) -> None:
+            self.last_study = {"tag": tag, "deck_id": int(out.id), "name": name, "interview": date.isoformat()}
+            tooltip(f"Filtered deck ready: {name}")
+            self.mw.col.decks.select(out.id)
+            self.mw.moveToState("overview")
+
+        def failed(exc: Exception) -> None:
+            self.last_study = {"tag": tag, "error": str(exc), "interview": date.isoformat()}
+            tooltip(f"Nothing to study for the interview in {tag or root}." if "no cards" in str(exc).lower()
+                    else f"Could not create the study deck: {exc}")
+
+        CollectionOp(parent=self.dialog or self.mw, op=op).success(done).failure(failed).run_in_background()
 
     @_safe
     def browse(self, tag: str) -> None:

@@ -17,6 +17,7 @@ from typing import Sequence
 
 PREFIX = "genai-dash"
 _MSG = re.compile(r"^genai-dash:(?:(study|browse|expand|collapse):(\d{1,6})|(sort):(weak|name)|(refresh|open))$")
+_MSG_INTERVIEW = re.compile(r"^genai-dash:(?:(date):(\d{4}-\d{2}-\d{2})?|(interview):(\d{1,6}|all))$")
 WEAKEST_N = 5
 WEAK_BELOW = 50  # mastery under which a started topic counts as weak
 
@@ -28,12 +29,22 @@ def parse_message(message: object) -> tuple[str, object] | None:
         return None
     m = _MSG.fullmatch(message)
     if not m:
-        return None
+        return _parse_interview(message)
     if m.group(1):
         return m.group(1), int(m.group(2))
     if m.group(3):
         return "sort", m.group(4)
     return m.group(5), None
+
+
+def _parse_interview(message: str) -> tuple[str, object] | None:
+    """('date', 'YYYY-MM-DD' or '' to clear) / ('interview', topic index or 'all'), else None."""
+    m = _MSG_INTERVIEW.fullmatch(message)
+    if not m:
+        return None
+    if m.group(1):
+        return "date", m.group(2) or ""
+    return "interview", "all" if m.group(4) == "all" else int(m.group(4))
 
 
 def esc(value: object) -> str:
@@ -63,7 +74,13 @@ def is_weak(t) -> bool:
 
 
 def next_reason(t) -> str:
-    """Why a topic is in the Study-next list, in a few words."""
+    """Why a topic is in the Study-next list, in a few words (and, with an interview date, its readiness)."""
+    ready = getattr(t, "readiness", None)
+    reason = _next_reason(t)
+    return reason if ready is None else f"{reason} · ready {ready * 100:.0f}%: {getattr(t, 'readiness_advice', '')}"
+
+
+def _next_reason(t) -> str:
     if not t.seen:
         return f"not started, {t.new} new"
     ret = f"retention {t.retention * 100:.0f}% of {t.reviews}" if t.reviews else "no recent reviews"
@@ -133,11 +150,44 @@ def _row(i: int, t, weak: set[int]) -> str:
         f'<span class="num ret" title="true retention, last window (reviews)">{_pct(t.retention)} ({t.reviews})</span>'
         f'<span class="num r" title="{esc(r_title)}">{esc(r)}</span>'
         f'<span class="num due" title="due today / overdue">{t.due}{late}</span>'
-        f'<span class="mastery" title="mastery 0–100">{t.mastery:.0f}</span>'
+        f'<span class="mastery" title="mastery 0–100">{t.mastery:.0f}{_ready_cell(t)}</span>'
         f"{sparkline(t.trend)}"
         f'<span class="acts"><button class="study" data-act="study" data-idx="{i}">Study</button>'
-        f'<button class="browse" data-act="browse" data-idx="{i}">Browse</button></span>'
+        f'<button class="browse" data-act="browse" data-idx="{i}">Browse</button>{_interview_button(i, t)}</span>'
         "</div>")
+
+
+def _ready_cell(t) -> str:
+    """Readiness on the interview date under today's mastery (nothing without a date)."""
+    ready = getattr(t, "readiness", None)
+    if ready is None:
+        return ""
+    title = f"readiness on the interview date: {getattr(t, 'readiness_advice', '')}"
+    return f'<small class="ready" title="{esc(title)}">{ready * 100:.0f}%</small>'
+
+
+def _interview_button(i: int, t) -> str:
+    if getattr(t, "readiness", None) is None:
+        return ""
+    return (f'<button class="interview" data-act="interview" data-idx="{i}" '
+            f'title="filtered deck of the cards most at risk on the interview date">Interview</button>')
+
+
+def interview_bar(date_iso: str, days_ahead: int | None, root_topic=None) -> str:
+    """The interview-date control: a date field (remembered per profile), the whole root's readiness and
+    what it would take, and "Study for the interview" (whole root)."""
+    value = esc(date_iso) if date_iso else ""
+    out = (f'<div class="interview"><label>Interview date <input type="date" id="genai-interview-date" '
+           f'value="{value}"></label>')
+    ready = getattr(root_topic, "readiness", None) if root_topic is not None else None
+    if date_iso and ready is not None:
+        ahead = "today" if not days_ahead else f"in {int(days_ahead)} days"
+        out += (f' <b>Readiness {ready * 100:.0f}%</b> ({ahead}) <span class="why">'
+                f'{esc(getattr(root_topic, "readiness_advice", ""))}</span> '
+                f'<button data-act="interview" data-arg="all">Study for the interview</button>')
+    elif not date_iso:
+        out += ' <span class="why">set it to see the predicted recall of each topic on that day</span>'
+    return out + "</div>"
 
 
 HEADER = ('<div class="row head"><span class="name">Topic</span><span class="cards">Cards</span>'
@@ -256,6 +306,9 @@ CSS = """
 #genai-dash .acts { white-space: nowrap; }
 #genai-dash .spark { color: #3182bd; }
 #genai-dash.night .spark { color: #9ecae1; }
+#genai-dash .mastery .ready { display: block; font-size: 10px; font-weight: 400; color: var(--muted); }
+#genai-dash .interview { margin: 4px 0; }
+#genai-dash .interview .why { color: var(--muted); }
 #genai-dash .foot { color: var(--muted); margin-top: 8px; font-size: 11px; }
 @media (max-width: 900px) {
   #genai-dash .row { grid-template-columns: minmax(170px, 3fr) minmax(40px, 0.6fr) 46px 86px 52px 50px 80px 112px; }
@@ -308,8 +361,14 @@ JS = """
     }
     ev.preventDefault(); ev.stopPropagation();
     var act = el.getAttribute('data-act'), arg = el.getAttribute('data-arg') || el.getAttribute('data-idx');
-    if (!/^(study|browse|sort|refresh)$/.test(act)) return;
+    if (!/^(study|browse|sort|refresh|interview)$/.test(act)) return;
     send('genai-dash:' + act + (arg ? ':' + arg : ''));
+  });
+  root.addEventListener('change', function(ev){
+    if (ev.target && ev.target.id === 'genai-interview-date') {
+      var v = ev.target.value || '';
+      if (v === '' || /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(v)) send('genai-dash:date:' + v);
+    }
   });
   root.addEventListener('keydown', function(ev){
     if ((ev.key === 'Enter' || ev.key === ' ') && ev.target.matches && ev.target.matches('.item.node')) {
@@ -347,8 +406,9 @@ def trail(topics: Sequence, i: int) -> str:
 
 def render_inner(topics: Sequence, *, sort: str = "weak", days: int = 30, root: str = "GenAI",
                  computed_ms: float | None = None, open_tags: set[str] | None = None,
-                 lazy: set[int] | None = None) -> str:
-    """The content of the root element: header, Study next, the tree, the footnote."""
+                 lazy: set[int] | None = None, interview: str = "") -> str:
+    """The content of the root element: header, the interview bar (`interview_bar`, pre-rendered),
+    Study next, the tree, the footnote."""
     sort = sort if sort in ("weak", "name") else "weak"
     if not topics:
         return (f"<h2>Topic mastery</h2><p>No cards tagged <b>{esc(root)}</b> (or below) in this collection. "
@@ -369,6 +429,7 @@ def render_inner(topics: Sequence, *, sort: str = "weak", days: int = 30, root: 
         f'<div class="bar-top"><span class="legend">{legend}</span>'
         f'<button data-act="sort" data-arg="{other}">{sort_label}</button>'
         f'<button data-act="refresh">Refresh</button></div>'
+        f"{interview}"
         f'<div class="next"><b>Study next</b> (weak topics first, then topics not started)<ol>{nxt}</ol></div>'
         f'{HEADER}<div class="tree" role="tree" data-sort="{sort}">{render_tree(topics, sort, open_tags, lazy)}</div>'
         f'<div class="foot">Retention: Anki\'s true retention over the last {int(days)} days (reviews). '

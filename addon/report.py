@@ -1,13 +1,16 @@
 """Topic-mastery report on the command line (no Qt, no running Anki needed).
 
-    python -m addon.report --collection PATH [--json] [--root TAG] [--days N]
+    python -m addon.report --collection PATH [--json] [--root TAG] [--days N] [--interview-date YYYY-MM-DD]
 
 Prints a table of every topic under the root tag (default GenAI; matched like Anki's `tag:` search,
 Unicode case-insensitive): card buckets (new, learning, young, mature, suspended, buried; exclusive,
 they add up to the cards), % mature, true retention with its review count, retrievability (FSRS or
 the interval-based estimate), due and overdue, mastery 0–100 and its 12-week trend. `--json` prints
 `{"root", "days", "fsrs", "topics": [{"tag", "cards", "new", ..., "retention", "mastery", ...}]}`
-with `retention` a fraction or null.
+with `retention` a fraction or null. With `--interview-date`, the JSON also has `forecast_date`
+(and `forecast_days`, 0 for today or a past date) and per topic `readiness` (frequency-weighted
+predicted recall on that date, 0–1 or null) and `readiness_advice`; the table a `ready` column
+(readiness.py).
 
 A missing, locked (open in Anki or another process), oversized or non-collection file, or anything
 but a regular file, gives one line on stderr and exit status 2, never a traceback. The collection is
@@ -62,9 +65,19 @@ FIELDS = ("tag", "name", "depth", "parent", "cards", "new", "learning", "young",
           "children")
 
 
-def to_json(topics, root: str, days: int, fsrs: bool) -> dict:
-    return {"root": root, "days": days, "fsrs": fsrs,
-            "topics": [{k: getattr(t, k) for k in FIELDS} for t in topics]}
+def to_json(topics, root: str, days: int, fsrs: bool, forecast: tuple | None = None) -> dict:
+    """`forecast` = (date, days ahead, {topic key: readiness.Readiness}) or None."""
+    out = {"root": root, "days": days, "fsrs": fsrs,
+           "topics": [{k: getattr(t, k) for k in FIELDS} for t in topics]}
+    if forecast is not None:
+        from .stats import fold
+        date, ahead, ready = forecast
+        out["forecast_date"], out["forecast_days"] = date.isoformat(), ahead
+        for t, row in zip(topics, out["topics"]):
+            r = ready.get(fold(t.tag))
+            row["readiness"] = None if r is None else r.readiness
+            row["readiness_advice"] = "" if r is None else r.advice
+    return out
 
 
 SPARK = " ▁▂▃▄▅▆▇█"
@@ -78,9 +91,12 @@ def _safe_text(s: str) -> str:
     return "".join(ch if ch.isprintable() else "?" for ch in s)
 
 
-def format_table(topics, days: int) -> str:
+def format_table(topics, days: int, forecast: tuple | None = None) -> str:
+    from .stats import fold
+    ready = forecast[2] if forecast else None
     head = (f"{'topic':<44} {'cards':>5} {'new':>5} {'lrn':>4} {'young':>5} {'mat':>5} {'susp':>4} "
-            f"{'bur':>4} {'due':>4} {'%mat':>5} {'retention':>12} {'R':>5} {'mastery':>7}  trend(12w)")
+            f"{'bur':>4} {'due':>4} {'%mat':>5} {'retention':>12} {'R':>5} {'mastery':>7}"
+            + (f" {'ready':>5}" if ready is not None else "") + "  trend(12w)")
     lines = [head, "-" * len(head)]
     for t in topics:
         label = _safe_text("  " * t.depth + t.name)
@@ -90,23 +106,36 @@ def format_table(topics, days: int) -> str:
         r = f"{t.retrievability * 100:.0f}%" if t.retrievability is not None else "–"
         lines.append(f"{label:<44} {t.cards:>5} {t.new:>5} {t.learning:>4} {t.young:>5} {t.mature:>5} "
                      f"{t.suspended:>4} {t.buried:>4} {t.due:>4} {t.mature_pct:>5.1f} {ret:>12} {r:>5} "
-                     f"{t.mastery:>7.1f}  {sparkline(t.trend)}")
+                     f"{t.mastery:>7.1f}" + (f" {_ready(ready, fold(t.tag)):>5}" if ready is not None else "")
+                     + f"  {sparkline(t.trend)}")
     lines.append(f"retention: Anki's true retention over the last {days} days (reviews in brackets); "
                  f"R: {'FSRS retrievability' if topics and topics[0].r_source == 'fsrs' else 'interval-based estimate'}")
+    if forecast:
+        lines.append(f"ready: frequency-weighted predicted recall on {forecast[0].isoformat()} "
+                     f"({forecast[1]} days ahead)")
     return "\n".join(lines)
+
+
+def _ready(ready: dict, key: str) -> str:
+    r = ready.get(key)
+    return "–" if r is None or r.readiness is None else f"{r.readiness * 100:.0f}%"
 
 
 def _terminate(signum, frame):
     raise SystemExit(128 + signum)
 
 
-def _read(path: Path, root: str, days: int):
-    """(topics, fsrs) computed on a private copy of the collection; the user's file is only read."""
-    from . import stats
+def _read(path: Path, root: str, days: int, date=None):
+    """(topics, fsrs, forecast or None) computed on a private copy of the collection; the user's file is
+    only read."""
+    from . import readiness, stats
     with snapshot(path) as copy:
         col = open_collection(copy, path)
         try:
-            return stats.compute(col, root=root, days=days, use_cache=False), stats._fsrs_enabled(col)
+            forecast = None
+            if date is not None:
+                forecast = (date, readiness.days_until(col, date), readiness.compute(col, root, date))
+            return stats.compute(col, root=root, days=days, use_cache=False), stats._fsrs_enabled(col), forecast
         finally:
             try:
                 col.close(downgrade=False)
@@ -120,7 +149,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true", help="print JSON instead of a table")
     ap.add_argument("--root", default="GenAI", help="root tag of the topic tree (default GenAI)")
     ap.add_argument("--days", type=int, default=30, help="retention window in days (default 30)")
+    ap.add_argument("--interview-date", metavar="YYYY-MM-DD",
+                    help="forecast: readiness per topic on this date (today's values for a past date)")
     args = ap.parse_args(argv)
+    date = None
+    if args.interview_date is not None:
+        from .readiness import parse_date
+        date = parse_date(args.interview_date)
+        if date is None:
+            print(f"error: --interview-date {repr(args.interview_date[:80])}: expected a date YYYY-MM-DD",
+                  file=sys.stderr)
+            return EXIT_ERROR
     if not 1 <= args.days <= 36500:
         print("error: --days must be between 1 and 36500", file=sys.stderr)
         return EXIT_ERROR
@@ -134,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, OSError):  # not the main thread
         previous = None
     try:
-        topics, fsrs = _read(path, root, args.days)
+        topics, fsrs, forecast = _read(path, root, args.days, date)
     except (ReportError, SnapshotError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -148,11 +187,11 @@ def main(argv: list[str] | None = None) -> int:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
     if args.json:
-        text = json.dumps(to_json(topics, root, args.days, fsrs), ensure_ascii=False, indent=1)
+        text = json.dumps(to_json(topics, root, args.days, fsrs, forecast), ensure_ascii=False, indent=1)
     elif not topics:
         text = f"no cards tagged {show(root)} or below"
     else:
-        text = format_table(topics, args.days)
+        text = format_table(topics, args.days, forecast)
     try:
         print(text)
         sys.stdout.flush()

@@ -17,6 +17,7 @@ from bs4 import BeautifulSoup
 
 from addon.core import decks as deck_rule
 from addon.core import texsafe
+from addon.core import weights
 
 from .. import key_points
 from ..render import sanitize, text_to_html
@@ -86,6 +87,7 @@ class Context:
         tags = [tag_safe(t) for t in q["topics"]]
         tags += [f"source::{self.doc_slug(s['document'])}" for s in q.get("sources", [])]
         tags.append(f"kind::{kind}")
+        tags.append(weights.asked_tag(weights.documents_asking(q.get("sources", []))))
         return sorted(dict.fromkeys(tags))
 
 
@@ -211,6 +213,10 @@ def _figure_tags(ctx: Context, fig) -> list[str]:
     docs = {s["document"] for qid in ctx.questions_by_figure.get(fig.id, []) for s in ctx.questions[qid]["sources"]}
     tags += [f"source::{ctx.doc_slug(d)}" for d in docs]
     tags.append("kind::image")
+    asked = [weights.documents_asking(ctx.questions[qid].get("sources", []))
+             for qid in ctx.questions_by_figure.get(fig_id, [])]
+    if asked:  # the most frequently asked of the questions it illustrates
+        tags.append(weights.asked_tag(max(asked)))
     return sorted(dict.fromkeys(tags))
 
 

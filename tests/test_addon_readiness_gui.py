@@ -1,0 +1,89 @@
+"""Interview readiness in the REAL Anki desktop under Xvfb: the dashboard's date field (typed in the
+page -> pycmd -> stored per profile), the readiness cells and bar it brings, and "Study for the
+interview" (JS click -> CollectionOp) building the loss-ordered filtered deck, undoable."""
+from __future__ import annotations
+
+from anki_gui import launch
+from test_addon_dashboard_gui import ADDON_ERRORS
+
+HARNESS = ADDON_ERRORS + r'''
+WAIT_TRIES = 150
+WATCHDOG_MS = 80000
+IMPORT_SETTLE_MS = 300
+
+
+@guard
+def after_import():
+    import datetime as dt
+    from anki.scheduler.v3 import CardAnswer
+    col = aqt.mw.col
+    cids = col.find_cards("tag:GenAI::* -tag:kind::image")[:40]
+    for i, cid in enumerate(cids):
+        card = col.get_card(cid)
+        states = col._backend.get_scheduling_states(card.id)
+        card.start_timer()
+        col.sched.answer_card(col.sched.build_answer(card=card, states=states,
+                                                     rating=CardAnswer.GOOD if i % 3 else CardAnswer.EASY))
+    from genai_interview_prep import dashboard, readiness
+    c = dashboard.controller
+    result["profile_before"] = aqt.mw.pm.profile.get(dashboard.PROFILE_DATE_KEY)
+    result["date"] = (readiness.anki_today(col) + dt.timedelta(days=30)).isoformat()
+    c.action.trigger()
+    wait_for(lambda: c.dialog is not None and c.topics and not c.computing and c.dialog.loaded
+             and "genai-interview-date" in c.dialog.last_html, set_date, "dashboard")
+
+
+@guard
+def set_date():
+    from genai_interview_prep import dashboard
+    c = dashboard.controller
+    c.dialog.web.eval("var d=document.getElementById('genai-interview-date'); d.value='" + result["date"] + "';"
+                      "d.dispatchEvent(new Event('change', {bubbles: true}));")
+    wait_for(lambda: not c.computing and 'class="ready"' in c.dialog.last_html, read_page, "readiness")
+
+
+@guard
+def read_page():
+    from genai_interview_prep import dashboard, readiness, stats
+    c = dashboard.controller
+    result["profile_after"] = aqt.mw.pm.profile.get(dashboard.PROFILE_DATE_KEY)
+    import datetime as dt
+    ready = readiness.compute(aqt.mw.col, "GenAI", dt.date.fromisoformat(result["date"]))
+    result["expected_root"] = ready["genai"].readiness
+    result["shown_root"] = next(t.readiness for t in c.topics if t.parent is None)
+    js = ("(function(){return {ready: document.querySelectorAll('#genai-dash .tree .ready').length,"
+          " rows: document.querySelectorAll('#genai-dash .tree .row').length,"
+          " bar: (document.querySelector('#genai-dash .interview')||{}).textContent || ''};})()")
+    def got(dom):
+        result["dom"] = dom
+        c.dialog.web.eval("document.querySelector('button[data-act=\"interview\"][data-arg=\"all\"]').click();")
+        wait_for(lambda: c.last_study is not None and "interview" in c.last_study, studied, "interview deck")
+    c.dialog.web.evalWithCallback(js, guard(got))
+
+
+@guard
+def studied():
+    from genai_interview_prep import dashboard, readiness
+    c = dashboard.controller
+    col = aqt.mw.col
+    info = dict(c.last_study)
+    if "deck_id" in info:
+        info["deck_name"] = col.decks.name(info["deck_id"])
+        info["cards"] = len(col.find_cards(f"did:{info['deck_id']}"))
+        info["undo"] = col.undo_status().undo
+    result["study"] = info
+    result["ok"] = True
+    stage("done")
+    finish()
+'''
+
+
+def test_interview_date_and_study_in_real_anki(built_package, tmp_path):
+    result, _ = launch(built_package, tmp_path, HARNESS, "ready", 120)
+    assert result["profile_before"] is None and result["profile_after"] == result["date"]
+    assert result["shown_root"] == result["expected_root"] and 0 < result["expected_root"] < 1
+    dom = result["dom"]
+    assert dom["ready"] == dom["rows"] > 0 and "Readiness" in dom["bar"] and "in 30 days" in dom["bar"], dom
+    s = result["study"]
+    assert s.get("deck_name") == "GenAI interview" and s["cards"] > 0, s
+    assert s["undo"] == "Study for the interview: GenAI", s
