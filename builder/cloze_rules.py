@@ -10,6 +10,7 @@ Rules (see shared CARD-QUALITY.md; names are what the summary prints):
 - heading_or_filler: the deletion is a heading, a label or a filler word
   ("Key Benefits of Dropout", "Specifically", "Metrics"), or — for a
   "Label: description" note — a label that is not a known term;
+- too_broad: a definition of a term as broad as "LLM", or a purpose statement instead of one;
 - giveaway: every content word of the deletion is visible elsewhere on its card
   (a definition that restates its own term included);
 - empty_hint: a hint that narrows nothing ("what", "name");
@@ -194,7 +195,7 @@ def giveaway(n: NoteView, vocab: Vocabulary) -> str | None:
     acronym/expansion twin of the answer ("{{RLHF}} … human feedback … reinforcement learning")."""
     for num in n.numbers():
         front = n.front(num)
-        visible = content_stems(front)
+        visible = content_stems(front) | content_stems(" ".join(_MATH_WORDS.findall(front)))
         visible_latex = {canon_latex(m.group(1) or m.group(2)) for m in MATH.finditer(front)}
         for d in (d for d in n.deletions if d.num == num):
             text = plain(d.answer)
@@ -210,6 +211,9 @@ def giveaway(n: NoteView, vocab: Vocabulary) -> str | None:
             if twin and (content_stems(twin) <= visible or _has_word(front, twin)):
                 return f"c{num} {text!r} is given by its twin {twin!r} on the card"
     return None
+
+
+_MATH_WORDS = re.compile(r"\\(?:text|mathrm|operatorname|textrm|textit|mathit)\{([^{}]*)\}")
 
 
 def _has_word(text: str, word: str) -> bool:
@@ -254,6 +258,28 @@ def list_of_labels(n: NoteView, vocab: Vocabulary) -> str | None:
     return None
 
 
+BROAD_TERMS = frozenset({
+    "ai", "artificial intelligence", "machine learning", "deep learning", "generative ai", "llm", "llms",
+    "large language model", "large language models", "nlp", "natural language processing", "neural network",
+    "neural networks", "model", "data", "training"})
+_PURPOSE = re.compile(r"^\W*(?:is|are)?\s*(?:designed|used|meant|intended)\s+to\b|^\W*(?:helps?|aims?\s+to|allows?|enables?)\b",
+                      re.I)
+
+
+def too_broad(n: NoteView, vocab: Vocabulary) -> str | None:
+    """A definition worth a card pins one term down: not a field as broad as "LLM" or "Generative AI",
+    not a purpose statement ("is designed to save resources") that many terms would fit."""
+    if n.kind not in ("definition", "label"):
+        return None
+    for d in n.deletions:
+        if " ".join(_WORD.findall(plain(d.answer).lower())) in BROAD_TERMS:
+            return f"c{d.num} {plain(d.answer)!r} is too broad to define on a card"
+        after = n.text[n.text.find(d.answer + "}}") + len(d.answer) + 2:] if d.answer + "}}" in n.text else ""
+        if _PURPOSE.match(plain(after)):
+            return f"c{d.num} is followed by a purpose, not a definition"
+    return None
+
+
 def long_list(n: NoteView, vocab: Vocabulary) -> str | None:
     """Recall of one item of a list: only of a short one (3–4 items). Two items are a contrast — each
     card shows the other, so it is answered by elimination; more than four are a set to avoid."""
@@ -267,7 +293,14 @@ def long_list(n: NoteView, vocab: Vocabulary) -> str | None:
     return None
 
 
+_ANSWERY_LEAD = re.compile(r"^\s*(?:yes|no)\b|\b(?:examples? include|several|various|there are|here (?:is|are))\b", re.I)
+
+
 def list_without_context(n: NoteView, vocab: Vocabulary) -> str | None:
+    """The lead-in must say what is listed; a label note's lead must not be the answer's own filler
+    ("Yes, deep learning can be applied… Examples include:")."""
+    if n.kind == "label" and n.lead and _ANSWERY_LEAD.search(n.lead):
+        return f"lead-in {n.lead[:40]!r} is filler, not a cue"
     if n.kind != "enumeration":
         return None
     lead = content_stems(n.lead) - content_stems(" ".join(d.answer for d in n.deletions))
@@ -324,6 +357,10 @@ def broken_math(n: NoteView, vocab: Vocabulary) -> str | None:
 
 def sibling_giveaway(n: NoteView, vocab: Vocabulary) -> str | None:
     dels = n.deletions
+    for d in dels:
+        why = _choice_hint(n, d)
+        if why:
+            return why
     for a in dels:
         for b in dels:
             if a.num == b.num:
@@ -340,13 +377,24 @@ def sibling_giveaway(n: NoteView, vocab: Vocabulary) -> str | None:
     return None
 
 
+def _choice_hint(n: NoteView, d: Deletion) -> str | None:
+    """A hint "X or Y" on a card that shows Y elsewhere is answered by elimination."""
+    if not d.hint or " or " not in d.hint:
+        return None
+    front = plain(CLOZE.sub(lambda m: " " if int(m.group(1)) == d.num else m.group(2), n.text)).lower()
+    for option in (o.strip().lower() for o in d.hint.split(" or ")):
+        if option and option not in plain(d.answer).lower() and re.search(rf"\b{re.escape(option)}\b", front):
+            return f"c{d.num}'s hint {d.hint!r} and the visible {option!r} leave one choice"
+    return None
+
+
 def _similar(a: str, b: str) -> bool:
     """Two formulas that differ by a few symbols (sin/cos twins, 2i/2i+1)."""
     from difflib import SequenceMatcher
     return SequenceMatcher(None, a, b).ratio() >= 0.75
 
 
-HARD_RULES = (heading_or_filler, empty_hint, not_atomic, giveaway, long_list, list_of_labels, list_without_context, unrelated_list, acronym,
+HARD_RULES = (heading_or_filler, empty_hint, not_atomic, too_broad, giveaway, long_list, list_of_labels, list_without_context, unrelated_list, acronym,
               broken_math, sibling_giveaway)
 
 

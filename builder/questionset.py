@@ -338,7 +338,7 @@ def normalize(paths: DeckPaths, progress=None) -> Result:
     curated_points = key_points.load(paths.key_points, known, set(registry.anchors))
     forced = {qid: list(ov.get("related") or []) for qid, ov in cur.overrides.items() if ov.get("related")}
     related_mod.link(questions, curated_points, taxonomy, distinct_ids,
-                     related_mod.load(paths.related, known), forced)
+                     related_mod.load(paths.related, known, set(registry.anchors)), forced)
     for q in questions:
         if q["id"] in curated_points:
             q["key_points"] = curated_points[q["id"]]

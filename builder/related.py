@@ -83,7 +83,7 @@ class Curated:
         return {frozenset((a, b)) for a, bs in self.remove.items() for b in bs}
 
 
-def load(path: Path, known_ids: set[str]) -> Curated:
+def load(path: Path, known_ids: set[str], retired_ids: set[str] = frozenset()) -> Curated:
     """Read and check related.yaml (a missing file is an empty curation)."""
     file = str(path)
     if not path.exists():
@@ -102,10 +102,13 @@ def load(path: Path, known_ids: set[str]) -> Curated:
     if unknown:
         raise InputError(file, repr(sorted(unknown)[0])[:40], "unknown key (expected add, remove, isolated)")
 
-    def check_id(value, where: str) -> str:
+    def check_id(value, where: str) -> str | None:
+        """The id, or None for a question that was retired (its entries are history, not typos)."""
         if not isinstance(value, str) or not ID_RE.match(value):
             raise InputError(file, where, f"{repr(value)[:40]} is not a question id like q0042")
         if value not in known_ids:
+            if value in retired_ids:
+                return None
             raise InputError(file, where, f"no question has the id {value!r}")
         return value
 
@@ -116,19 +119,23 @@ def load(path: Path, known_ids: set[str]) -> Curated:
             raise InputError(file, section, "must map a question id to a list of ids")
         for qid, others in block.items():
             where = f"{section}.{str(qid)[:20]}"
-            check_id(qid, where)
             if not isinstance(others, list) or not others:
                 raise InputError(file, where, "must be a non-empty list of question ids")
             ids = [check_id(o, f"{where}[{i}]") for i, o in enumerate(others)]
+            if check_id(qid, where) is None:
+                continue
             if qid in ids:
                 raise InputError(file, where, "a question cannot be related to itself")
-            getattr(out, section)[qid] = ids
+            ids = [i for i in ids if i is not None]
+            if ids:
+                getattr(out, section)[qid] = ids
     iso = data.get("isolated") or {}
     if not isinstance(iso, dict):
         raise InputError(file, "isolated", "must map a question id to the reason it has no related question")
     for qid, reason in iso.items():
         where = f"isolated.{str(qid)[:20]}"
-        check_id(qid, where)
+        if check_id(qid, where) is None:
+            continue
         if not isinstance(reason, str) or not reason.strip():
             raise InputError(file, where, "needs a reason (non-empty text)")
         out.isolated[qid] = reason.strip()
