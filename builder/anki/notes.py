@@ -214,7 +214,7 @@ def _figure_tags(ctx: Context, fig) -> list[str]:
     tags += [f"source::{ctx.doc_slug(d)}" for d in docs]
     tags.append("kind::image")
     asked = [weights.documents_asking(ctx.questions[qid].get("sources", []))
-             for qid in ctx.questions_by_figure.get(fig_id, [])]
+             for qid in ctx.questions_by_figure.get(fig.id, [])]
     if asked:  # the most frequently asked of the questions it illustrates
         tags.append(weights.asked_tag(max(asked)))
     return sorted(dict.fromkeys(tags))
