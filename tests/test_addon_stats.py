@@ -67,7 +67,15 @@ def make_history(col, seed: int = 3) -> dict:
     col.sched.set_due_date(mature[::3], "40!")
     col.sched.set_due_date(susp, "25!")
     relearning = col.find_cards("tag:GenAI is:learn is:review")  # lapsed review cards (type 3)
-    col.sched.suspend_cards(susp[:5] + learn[:3] + cids[200:204] + young[1:3] + relearning[:1])
+    for cid in mature[2:]:  # at least two, whatever the random ratings gave: lapse review cards
+        if len(relearning) >= 2:
+            break
+        if col.get_card(cid).type == 2 and col.get_card(cid).queue == 2:
+            answer(col, cid, RATINGS[0])
+            relearning = col.find_cards("tag:GenAI is:learn is:review")
+    suspended = susp[:5] + learn[:3] + cids[200:204] + young[1:3]
+    relearning = [c for c in relearning if c not in suspended]  # one of each state, never both
+    col.sched.suspend_cards(suspended + relearning[:1])
     # buried cards of every type, by the user (queue -3) and by the scheduler's sibling burying (-2)
     col.sched.bury_cards(susp[5:7] + learn[3:5] + cids[204:207] + young[3:4] + relearning[1:2], manual=True)
     col.sched.bury_cards(cids[207:209] + mature[1:2], manual=False)

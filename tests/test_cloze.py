@@ -267,19 +267,19 @@ def test_acronym_outside_the_standard_list_gets_no_card():
     assert report.dropped["acronym"] == 1
 
 
-ENUM_HTML = ("<p>A RAG pipeline prepares and searches documents in three stages:</p><ol>"
-             "<li><strong>Chunking:</strong> splits the documents into passages.</li>"
-             "<li><strong>Indexing:</strong> embeds the passages and stores the vectors.</li>"
-             "<li><strong>Retrieval:</strong> finds the passages most similar to the query.</li></ol>")
+ENUM_HTML = ("<p>Recurrent sequence models come in three common cell designs:</p><ol>"
+             "<li><strong>RNN:</strong> one hidden state updated by a single tanh layer.</li>"
+             "<li><strong>LSTM:</strong> a cell state guarded by input, forget and output gates.</li>"
+             "<li><strong>GRU:</strong> update and reset gates acting on one state.</li></ol>")
 
 
 def test_enumeration_note():
     """A short list of known terms with a lead-in that says what is listed: one card per item."""
-    n = only(cloze.generate([make_q(ENUM_HTML, question="How is a RAG system built?")]), "enumeration")
-    assert n.text == ("<p>A RAG pipeline prepares and searches documents in three stages:</p><ol>"
-                      "<li>{{c1::Chunking}}</li><li>{{c2::Indexing}}</li><li>{{c3::Retrieval}}</li></ol>")
-    assert n.id == "q9001-cz-chunking-indexing-retrieval"
-    assert "<b>Retrieval</b>: finds the passages most similar to the query." in n.back_extra
+    n = only(cloze.generate([make_q(ENUM_HTML, question="Which recurrent cells are there?")]), "enumeration")
+    assert n.text == ("<p>Recurrent sequence models come in three common cell designs:</p><ol>"
+                      "<li>{{c1::RNN}}</li><li>{{c2::LSTM}}</li><li>{{c3::GRU}}</li></ol>")
+    assert n.id == "q9001-cz-rnn-lstm-gru"
+    assert "<b>GRU</b>: update and reset gates acting on one state." in n.back_extra
 
 
 FORMULA_HTML = ("<p>Scaled dot-product attention is computed from queries, keys and values as:</p>"
@@ -329,12 +329,12 @@ def test_id_survives_edits_elsewhere_and_follows_the_deleted_term():
     reworded = DEF_HTML.replace("only a few kinds of samples", "a narrow set of near-identical samples")
     assert ids_of(reworded, "definition") == base
 
-    enum = ids_of(ENUM_HTML, "enumeration", question="How is a RAG system built?")
+    enum = ids_of(ENUM_HTML, "enumeration", question="Which recurrent cells are there?")
     assert enum
-    assert ids_of(ENUM_HTML.replace("most similar to", "closest to"), "enumeration",
-                  question="How is a RAG system built?") == enum
+    assert ids_of(ENUM_HTML.replace("acting on one state", "on a single state"), "enumeration",
+                  question="Which recurrent cells are there?") == enum
     assert ids_of(ENUM_HTML + "<p>Each network has its own optimizer in practice.</p>", "enumeration",
-                  question="How is a RAG system built?") == enum
+                  question="Which recurrent cells are there?") == enum
 
 
 def test_generate_is_deterministic_on_small_input():

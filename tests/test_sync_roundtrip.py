@@ -145,7 +145,7 @@ def test_phone_gets_the_whole_deck(trip, built_package):
             assert q.strip() and a.strip(), (model["name"], cid)
             assert theirs_card.question() == q, (model["name"], cid)
             assert theirs_card.answer() == a, (model["name"], cid)
-    assert kinds == sum(1 for n in counts.values() if n)
+    assert kinds == sum(1 for k, n in counts.items() if n and k != "retired")  # stubs have no cards
 
 
 def answer_on_phone(phone: Collection, review_cids: tuple[int, ...]) -> list[tuple[int, int, CardAnswer.Rating.V]]:
