@@ -1,5 +1,6 @@
 """Key points: limits, fallback, curated data, export, and the real card back (import into Anki)."""
 import copy
+import re
 import json
 import os
 import subprocess
@@ -147,3 +148,52 @@ def test_update_adds_key_points_and_keeps_history(tmp_path):
         assert "Temperature rescales the logits" in col.get_note(nid).cards()[0].answer()
     finally:
         col.close()
+
+
+# ----------------------------------------------------------------------------- the committed set (issue examples)
+def _committed():
+    return {q["id"]: q for q in json.loads((ROOT / "decks" / "questions.json").read_text(encoding="utf-8"))["questions"]}
+
+
+def test_every_committed_question_has_curated_key_points_within_the_limits():
+    qs = _committed()
+    assert all(q.get("key_points") and key_points.problem(q["key_points"]) is None for q in qs.values())
+
+
+def test_primary_answer_addresses_the_question():
+    """q0053 (metrics for embeddings): an on-topic source, not document 002's generic generation
+    metrics; q0061 (MoE and scalability): the source that asks exactly that."""
+    qs = _committed()
+    q53 = qs["q0053"]
+    assert not q53["primary_source"].startswith("002")
+    text = key_points.plain_text(q53["answer_html"]).lower()
+    assert "cosine similarity" in text and "perplexity" not in text.split("cosine similarity")[0]
+    assert qs["q0061"]["primary_source"].startswith("004")
+
+
+@pytest.mark.parametrize("qid, formula", [
+    ("q0233", r"\sqrt{d_k}"), ("q0018", r"O(n^2)"), ("q0054", r"\max"), ("q0266", r"\Delta W = BA"),
+    ("q0269", r"W = W_0 + BA"),
+])
+def test_formulas_lost_in_conversion_are_restored(qid, formula):
+    from builder.holes import formula_holes
+    q = _committed()[qid]
+    assert formula in q["answer_html"]
+    assert formula_holes(q["answer_html"]) == []
+
+
+def test_no_hint_suffixes_or_source_typos_in_questions():
+    qs = _committed()
+    assert not [q["id"] for q in qs.values() if re.search(r"\?\s*\(", q["question"])]
+    assert "architects like" not in qs["q0040"]["question"] and "Stability Diffusion" not in qs["q0244"]["question"]
+    assert "these APIs" not in qs["q0143"]["question"]
+
+
+def test_factual_errors_found_in_the_sources_carry_a_visible_correction():
+    from builder.anki.notes import answer_html
+    qs = _committed()
+    for qid in ("q0100", "q0103", "q0173"):
+        assert qs[qid].get("corrections"), qid
+        back = answer_html(qs[qid])
+        assert back.index("Correction:") < back.index('class="qa-explanation"')
+    assert "DALL·E)" not in qs["q0100"]["answer_html"]
