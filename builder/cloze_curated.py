@@ -26,9 +26,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from . import cloze_rules as rules
+from . import safeload
 from .errors import InputError
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
@@ -52,13 +51,7 @@ def load(path: Path, questions: dict[str, dict], vocab: rules.Vocabulary) -> Cur
     file = str(path)
     if not path.exists():
         return Curated()
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError as e:
-        raise InputError(file, None, f"cannot read: {e.strerror or e}") from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        raise InputError(file, f"line {mark.line + 1}" if mark else None, "invalid YAML") from None
+    data = safeload.read_file(path) or {}  # regular file, size limit, no aliases or duplicate keys
     if not isinstance(data, dict):
         raise InputError(file, None, "expected a mapping with 'notes' and 'reject'")
     out = Curated()

@@ -12,8 +12,7 @@ import html
 import re
 from pathlib import Path
 
-import yaml
-
+from . import safeload
 from .errors import InputError
 from .render import sanitize, text_to_html
 
@@ -50,14 +49,7 @@ def load(path: Path, known_ids: set[str], retired_ids: set[str] = frozenset()) -
     file = str(path)
     if not path.exists():
         return {}
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError as e:
-        raise InputError(file, None, f"cannot read: {e.strerror or e}") from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        place = f"line {mark.line + 1} column {mark.column + 1}" if mark else None
-        raise InputError(file, place, f"invalid YAML: {getattr(e, 'problem', None) or 'syntax error'}") from None
+    data = safeload.read_file(path) or {}  # regular file, size limit, no aliases or duplicate keys
     if not isinstance(data, dict):
         raise InputError(file, None, "expected a mapping of question id -> list of key points")
     out: dict[str, list[str]] = {}

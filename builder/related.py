@@ -34,6 +34,7 @@ from pathlib import Path
 
 import yaml
 
+from . import safeload
 from .errors import InputError
 
 MAX_RELATED = 8
@@ -88,14 +89,7 @@ def load(path: Path, known_ids: set[str], retired_ids: set[str] = frozenset()) -
     file = str(path)
     if not path.exists():
         return Curated()
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError as e:
-        raise InputError(file, None, f"cannot read: {e.strerror or e}") from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        place = f"line {mark.line + 1} column {mark.column + 1}" if mark else None
-        raise InputError(file, place, f"invalid YAML: {getattr(e, 'problem', None) or 'syntax error'}") from None
+    data = safeload.read_file(path) or {}  # regular file, size limit, no aliases or duplicate keys
     if not isinstance(data, dict):
         raise InputError(file, None, "expected a mapping with keys add, remove, isolated")
     unknown = set(map(str, data)) - {"add", "remove", "isolated"}
