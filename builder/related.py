@@ -32,7 +32,6 @@ import re
 from collections import Counter
 from pathlib import Path
 
-
 from . import safeload
 from .errors import InputError
 
