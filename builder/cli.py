@@ -202,11 +202,14 @@ def cmd_build(args) -> int:
     counts = build.counts()
     live = sum(1 for v in groups.values() for n in v if n.kind != "retired")
     assert live == len(build.notes) - counts["retired"], "every note must be in exactly one package"
-    total = live + counts["retired"]
+    total = sum(len(v) for v in groups.values())
+    assert total == len(build.notes), "every note must be in exactly one package"
     if out.removed:
         print(f"removed {len(out.removed)} temporary file(s) of an interrupted build from {out_dir}")
     if args.split:
         for name, built in groups.items():
+            if name == package.RETIRED_STEM:
+                continue
             key = package.split_key(built[0], args.split)
             print(f"  {name}.apkg: {len(built)} note{'s' * (len(built) != 1)} "
                   f"({_shown(key) if key is not None else 'no source'})")
@@ -222,6 +225,9 @@ def cmd_build(args) -> int:
         drops = ", ".join(f"{rule} {n}" for rule, n in rep.dropped.most_common()) or "none"
         print(f"cloze: {len(rep.notes)} notes ({rep.curated} curated); mined candidates dropped by rule: {drops}; "
               f"rejected by review: {rep.rejected}")
+    if package.RETIRED_STEM in groups:
+        print(f"retired: {counts['retired']} stub(s) in {package.RETIRED_STEM}.apkg — import it only when updating "
+              f"a collection that holds an earlier version (it marks notes that left the deck)")
     corrected = sum(1 for q in qset["questions"] if q.get("corrections"))
     print(f"corrections shown: {corrected} question(s) carry a visible correction of their source")
     print(f"add-on: {out_dir / addon_package.FILE_NAME}")

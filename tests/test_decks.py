@@ -70,8 +70,22 @@ def test_note_counts_per_type_equal_the_build_summary(imported):
         mid = col.models.id_for_name(name)
         assert mid, name
         assert len(col.find_notes(f'"note:{name}" -tag:retired')) == counts[kind], kind
-    assert len(col.find_notes("tag:retired")) == counts["retired"]
+    assert not col.find_notes("tag:retired")  # stubs ship apart, for updating collections only
     assert len(result.log.conflicting) == 0 and len(result.log.duplicate) == 0
+
+
+def test_retired_stubs_ship_in_their_own_package(built, tmp_path):
+    """A fresh collection imports the deck without stubs; the -retired package holds them all, cardless
+    (Anki would give a stub in a collection that never had the note a card on its next database check)."""
+    dist, counts, _ = built
+    retired_pkg = dist / f"{package.RETIRED_STEM}.apkg"
+    assert retired_pkg.exists() == bool(counts["retired"])
+    if counts["retired"]:
+        col = fresh_collection(tmp_path / "col")
+        import_into(col, retired_pkg)
+        assert len(col.find_notes("tag:retired")) == col.note_count() == counts["retired"]
+        assert col.card_count() == 0
+        col.close()
 
 
 def test_image_cards_count(imported):
@@ -179,13 +193,15 @@ def test_split_by_topic_and_source(built, tmp_path):
     dist, counts, cache = built
     run_build(tmp_path / "topic", "--split", "topic", cache=cache)
     run_build(tmp_path / "source", "--split", "source", cache=cache)
-    topic_pkgs = sorted((tmp_path / "topic").glob("*.apkg"))
-    source_pkgs = sorted((tmp_path / "source").glob("*.apkg"))
+    retired = f"{package.RETIRED_STEM}.apkg"  # the stubs ship apart in every split too
+    topic_pkgs = sorted(p for p in (tmp_path / "topic").glob("*.apkg") if p.name != retired)
+    source_pkgs = sorted(p for p in (tmp_path / "source").glob("*.apkg") if p.name != retired)
     assert len(topic_pkgs) >= 10 and len(source_pkgs) == 5
+    assert (tmp_path / "topic" / retired).exists() == (tmp_path / "source" / retired).exists() == bool(counts["retired"])
     col = fresh_collection(tmp_path / "col")
     for p in topic_pkgs:
         import_into(col, p)
-    assert len(col.find_notes("")) == sum(counts.values())
+    assert len(col.find_notes("")) == sum(counts.values()) - counts["retired"]
     col.close()
 
 

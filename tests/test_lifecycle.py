@@ -26,6 +26,7 @@ from builder.export import export_set
 
 ROOT = Path(__file__).resolve().parents[1]
 PKG = "genai-interview-prep.apkg"
+RETIRED_PKG = "genai-interview-prep-retired.apkg"  # stubs, for collections that hold an earlier version
 QA = "GenAI Interview Prep: Q&A"
 OLD_TOP, NEW_TOP = "GenAI::Ethics_Safety", "GenAI::Safety_Ethics"
 
@@ -108,13 +109,15 @@ def scenario(built_package, tmp_path_factory):
     before = {cid: (c.did, c.ivl, c.due, c.type) for cid in col.find_cards("") for c in [col.get_card(cid)]}
     revlog = col.db.scalar("select count() from revlog")
     result = import_into(col, pkg_b)
+    import_into(col, pkg_b.parent / RETIRED_PKG)  # the learner is updating: the stubs mark what left
     # the decks package B itself files each note into: the oracle for "their topic deck"
     fresh = Collection(str(tmp / "fresh.anki2"))
     import_into(fresh, pkg_b)
     home = {(fresh.get_note(fresh.get_card(cid).nid).guid, fresh.get_card(cid).ord): fresh.decks.name(fresh.get_card(cid).did)
             for cid in fresh.find_cards("")}
     yield dict(col=col, fresh=fresh, result=result, removed=removed, merged_from=merged_from, merged_into=merged_into,
-               old_text=old_text, answered=answered, before=before, revlog=revlog, home=home, renamed=renamed, b=b)
+               old_text=old_text, answered=answered, before=before, revlog=revlog, home=home, renamed=renamed, b=b,
+               pkg_b=pkg_b)
     col.close()
     fresh.close()
 
@@ -149,10 +152,10 @@ def test_history_is_kept(scenario):
 
 
 def test_fresh_collection_gets_no_retired_cards(scenario):
-    fresh = scenario["fresh"]
-    stubs = fresh.find_notes("tag:retired")
-    assert len(stubs) == len(scenario["b"]["retired"])
-    assert not fresh.find_cards("tag:retired")  # cardless: nothing retired to study
+    fresh = scenario["fresh"]  # a new learner imports the deck only
+    assert not fresh.find_notes("tag:retired") and not fresh.find_cards("tag:retired")
+    stubs = _apkg_notes(scenario["pkg_b"].parent / RETIRED_PKG)
+    assert len(stubs) == len(scenario["b"]["retired"]) and all(n[4] == 0 for n in stubs)
     assert lifecycle.misplaced_cards(fresh).count == 0
 
 
@@ -253,7 +256,9 @@ def test_record_lists_every_note_the_committed_build_ships(built_package):
     assert not sorted(set(live) - set(shipped)), "published.json lists notes the build no longer ships"
     assert all(live[k].get("cards", 1) == n for k, n in shipped.items())
     retired = [k for k, v in record["notes"].items() if "retired" in v]
-    assert len(_apkg_notes(dist / PKG)) == len(shipped) + len(retired)
+    assert len(_apkg_notes(dist / PKG)) == len(shipped)
+    stubs = _apkg_notes(dist / RETIRED_PKG) if retired else []
+    assert len(stubs) == len(retired) and all(" retired " in n[3] and n[4] == 0 for n in stubs)
 
 
 def test_record_update_retires_merges_and_revives():
@@ -309,6 +314,8 @@ def test_committed_record_retires_every_kind_on_every_card(built_package, tmp_pa
     dist, _, _ = built_package
     col = Collection(str(tmp_path / "col.anki2"))
     import_into(col, dist / PKG)
+    if (dist / RETIRED_PKG).exists():  # an updating learner holds the earlier stubs too
+        import_into(col, dist / RETIRED_PKG)
     record = published.load(ROOT / "decks/published.json")
     live = [k for k, v in record["notes"].items() if "retired" not in v]
     pick = {}
@@ -375,7 +382,8 @@ def test_normalize_retires_a_merged_question_and_the_build_ships_its_stubs(decks
     proc = subprocess.run([sys.executable, str(ROOT / "build.py"), "--decks", str(decks_copy), "build", "--output-dir",
                            str(out), "--cache-dir", str(cache)], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
-    stubs = {guid: ncards for guid, _, _, tags, ncards in _apkg_notes(out / PKG) if " retired " in tags}
+    assert not [t for _, _, _, t, _ in _apkg_notes(out / PKG) if " retired " in t]  # the deck itself has none
+    stubs = {guid: ncards for guid, _, _, tags, ncards in _apkg_notes(out / RETIRED_PKG) if " retired " in tags}
     expected = {notes.guid(*k.split(":", 1)) for k, v in after["notes"].items() if "retired" in v}
     assert set(stubs) == expected and not any(stubs.values())
     exported = json.loads((out / "questions.json").read_text(encoding="utf-8"))

@@ -147,23 +147,35 @@ def _document_figures(folder: Path, media_dir: Path, questions: list[dict]) -> d
 UNSOURCED = "no-source"  # under --split source: the package of notes without a source document
 
 
+RETIRED_STEM = f"{PACKAGE_STEM}-retired"
+
+
 def select(build: Build, split: str | None, taxonomy_names: dict[str, str] | None = None) -> dict[str, list[BuiltNote]]:
     """Package name -> its notes; every note lands in exactly one package.
 
     `topic`: one package per subdeck (top-level topic). `source`: one per document, a note going
     to its first source document by name (clozes share their question's sources, figures those
     of the questions they illustrate); notes without any source go to `<stem>-no-source`.
+
+    Retired stubs go to a package of their own, `<stem>-retired`, for learners updating from an
+    earlier version only: Anki gives every note at least one card when it checks a database, so a
+    stub in a collection that never had the note would turn into a retired card to study.
     """
-    if split is None:
-        return {PACKAGE_STEM: list(build.notes)}
-    stubs = [n for n in build.notes if n.kind == "retired"]  # cardless and tiny: every package carries them
+    stubs = [n for n in build.notes if n.kind == "retired"]
     live = [n for n in build.notes if n.kind != "retired"]
-    groups: dict[str | None, list[BuiltNote]] = {}
-    for n in live:
-        groups.setdefault(split_key(n, split), []).append(n)
-    names = package_names(groups)
-    out = {names[k]: groups[k] + stubs for k in sorted(groups, key=names.__getitem__)}
-    assert len(out) == len(groups) and sum(map(len, groups.values())) == len(live), "split lost notes"
+    if split is None:
+        out = {PACKAGE_STEM: live}
+    else:
+        groups: dict[str | None, list[BuiltNote]] = {}
+        for n in live:
+            groups.setdefault(split_key(n, split), []).append(n)
+        names = package_names(groups)
+        out = {names[k]: groups[k] for k in sorted(groups, key=names.__getitem__)}
+        assert len(out) == len(groups) and sum(map(len, groups.values())) == len(live), "split lost notes"
+    if stubs:
+        if RETIRED_STEM in out:  # a topic or document literally named "retired"
+            raise InputError(RETIRED_STEM, None, "a split package would take the retired notes' file name")
+        out[RETIRED_STEM] = stubs
     return out
 
 
