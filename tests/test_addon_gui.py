@@ -16,7 +16,7 @@ from conftest import ROOT
 
 HARNESS = r'''
 QID = "q0005"
-WAIT_TRIES = 100
+WAIT_TRIES = 300  # 30 s: a loaded 2-core machine can take long to open a webview
 WATCHDOG_MS = 60000
 IMPORT_SETTLE_MS = 300
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from anki_gui import launch
 
 HARNESS = r'''
-WAIT_TRIES = 100
+WAIT_TRIES = 300  # 30 s: a loaded 2-core machine can take long to open a webview
 WATCHDOG_MS = 60000
 IMPORT_SETTLE_MS = 300
 
