@@ -49,11 +49,7 @@ def load(path: Path, questions: dict[str, dict], vocab: rules.Vocabulary) -> Cur
     from .cloze import ClozeNote, esc  # cloze imports this module
 
     file = str(path)
-    if not path.exists():
-        return Curated()
-    data = safeload.read_file(path) or {}  # regular file, size limit, no aliases or duplicate keys
-    if not isinstance(data, dict):
-        raise InputError(file, None, "expected a mapping with 'notes' and 'reject'")
+    data = safeload.read_optional_mapping(path, "a mapping with 'notes' and 'reject'")
     out = Curated()
     seen: set[str] = set()
     for qid, entries in (data.get("notes") or {}).items():

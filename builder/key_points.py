@@ -47,11 +47,7 @@ def load(path: Path, known_ids: set[str], retired_ids: set[str] = frozenset()) -
     """The curated key points, checked: known ids only (an id whose question was retired is skipped:
     its entry is history, not a typo), each list within the limits."""
     file = str(path)
-    if not path.exists():
-        return {}
-    data = safeload.read_file(path) or {}  # regular file, size limit, no aliases or duplicate keys
-    if not isinstance(data, dict):
-        raise InputError(file, None, "expected a mapping of question id -> list of key points")
+    data = safeload.read_optional_mapping(path, "a mapping of question id -> list of key points")
     out: dict[str, list[str]] = {}
     for qid, points in data.items():
         if str(qid) in retired_ids and str(qid) not in known_ids:

@@ -85,11 +85,7 @@ class Curated:
 def load(path: Path, known_ids: set[str], retired_ids: set[str] = frozenset()) -> Curated:
     """Read and check related.yaml (a missing file is an empty curation)."""
     file = str(path)
-    if not path.exists():
-        return Curated()
-    data = safeload.read_file(path) or {}  # regular file, size limit, no aliases or duplicate keys
-    if not isinstance(data, dict):
-        raise InputError(file, None, "expected a mapping with keys add, remove, isolated")
+    data = safeload.read_optional_mapping(path, "a mapping with keys add, remove, isolated")
     unknown = set(map(str, data)) - {"add", "remove", "isolated"}
     if unknown:
         raise InputError(file, repr(sorted(unknown)[0])[:40], "unknown key (expected add, remove, isolated)")

@@ -208,3 +208,13 @@ def read_file(path: Path) -> object:
     if path.suffix.lower() == ".json":
         return load_json(text, str(path))
     return load_yaml(text, str(path))
+
+
+def read_optional_mapping(path: Path, expected: str) -> dict:
+    """A curated data file that may be absent (then an empty mapping) and must hold a mapping."""
+    if not path.exists():
+        return {}
+    data = read_file(path) or {}  # regular file, size limit, no aliases or duplicate keys
+    if not isinstance(data, dict):
+        raise InputError(str(path), None, f"expected {expected}")
+    return data
