@@ -125,12 +125,14 @@ def read_dom():
     from genai_interview_prep import dashboard_html
     result["weak_tags"] = [c.topics[i].tag for i in dashboard_html.weakest(c.topics)
                            if dashboard_html.is_weak(c.topics[i])]
-    js = ("(function(){return {rows: " + ROWS_JS + "('#genai-dash .tree .row'),"
+    # wait until the tree is in the page (its closed nodes included): the first render can lag the dialog
+    js = ("(function(){if (!document.querySelector('#genai-dash .item.node[data-lazy]')) return null;"
+          "return {rows: " + ROWS_JS + "('#genai-dash .tree .row'),"
           "lazy: [].map.call(document.querySelectorAll('#genai-dash .item.node[data-lazy]'),"
           " function(k){return k.getAttribute('data-idx');}),"
           "next: document.querySelectorAll('#genai-dash .next li').length,"
           "width: document.documentElement.scrollWidth, client: document.documentElement.clientWidth};})()")
-    c.dialog.web.evalWithCallback(js, guard(after_dom))
+    dom_wait(js, after_dom, "dashboard tree")
 
 
 @guard
