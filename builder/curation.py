@@ -44,7 +44,8 @@ class Curation:
     recover: list[Recovery] = field(default_factory=list)
     fixes: list[Fix] = field(default_factory=list)
     merge: list[list[str]] = field(default_factory=list)
-    distinct: list[list[str]] = field(default_factory=list)
+    distinct: list[list[str]] = field(default_factory=list)  # related-but-different: kept apart, linked
+    apart: list[list[str]] = field(default_factory=list)  # look-alike wording only: kept apart, not linked
     overrides: dict[str, dict] = field(default_factory=dict)
     corrections: dict[str, list[dict]] = field(default_factory=dict)
     drop_figures: list[str] = field(default_factory=list)
@@ -101,6 +102,7 @@ def load(path: Path) -> Curation:
         cur.fixes.append(fx)
     cur.merge = _ref_list(data.get("merge") or [], "merge", file)
     cur.distinct = _ref_list(data.get("distinct") or [], "distinct", file)
+    cur.apart = _ref_list(data.get("apart") or [], "apart", file)
     for qid, ov in (data.get("overrides") or {}).items():
         if not ID_RE.match(str(qid)) or not isinstance(ov, dict):
             raise InputError(file, f"overrides.{qid}", "key must be a question id like q0042 with a mapping value")

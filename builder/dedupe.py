@@ -3,10 +3,10 @@
 Rules, in order:
 1. identical wording (after `textkey.key` + acronym expansion) is one question;
 2. wording at least `merge_threshold` similar (RapidFuzz token-sort ratio) is one
-   question, unless curation lists the pair as `distinct`;
+   question, unless curation lists the pair as `distinct` or `apart`;
 3. curation `merge` groups are one question whatever their wording.
-A `distinct` pair is never joined, not even through a third question; a `merge`
-that would join a `distinct` pair is an error in the curation file.
+A `distinct` or `apart` pair is never joined, not even through a third question; a
+`merge` that would join one is an error in the curation file.
 """
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def cluster(expanded: list[str], threshold: float, merges: list[list[int]],
     for gi, group in enumerate(merges):
         for other in group[1:]:
             if not allowed(group[0], other):
-                raise InputError(file, f"merge[{gi}]", "joins questions that a 'distinct' entry keeps apart")
+                raise InputError(file, f"merge[{gi}]", "joins questions that a 'distinct' or 'apart' entry keeps apart")
             uf.union(group[0], other)
 
     scores = similarity_matrix(expanded)

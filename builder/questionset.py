@@ -216,7 +216,7 @@ def review_pairs(result: "Result") -> list[tuple[float, str, str]]:
     """Look-alike pairs of canonical questions not yet decided in curation.yaml.
 
     A pair is decided when curation merges it (then it is one question) or lists
-    it under `distinct`. Returned best-first as (score, id, id).
+    it under `distinct` (related-but-different) or `apart` (alike in wording only). Returned best-first as (score, id, id).
     """
     questions, cur = result.qset["questions"], result.curation
     keys = [result.expand(q["question"]) for q in questions]
@@ -228,7 +228,8 @@ def review_pairs(result: "Result") -> list[tuple[float, str, str]]:
             s = float(sort_scores[i][j])
             if is_lookalike(s, ckeys[i], ckeys[j], cur.review_threshold):
                 a, b = questions[i]["id"], questions[j]["id"]
-                if (a, b) not in result.distinct_ids and (b, a) not in result.distinct_ids:
+                decided = result.distinct_ids | result.apart_ids
+                if (a, b) not in decided and (b, a) not in decided:
                     out.append((round(s, 1), a, b))
     return sorted(out, key=lambda t: (-t[0], t[1], t[2]))
 
@@ -242,6 +243,19 @@ class Result:
     expand: Expander
     distinct_ids: set[tuple[str, str]]
     distinct_groups: list[list[str]] = field(default_factory=list)  # curation `distinct` groups as ids
+    apart_ids: set[tuple[str, str]] = field(default_factory=set)  # curation `apart` pairs (look-alike only)
+
+
+def _pairs(resolver, groups: list[list[str]], key: str) -> tuple[list[tuple[int, int]], list[list[list[int]]]]:
+    """Occurrence pairs that a `distinct` or `apart` group keeps apart, and each group's resolved refs."""
+    pairs, refs = [], []
+    for gi, group in enumerate(groups):
+        resolved = [resolver.resolve(ref, f"{key}[{gi}][{j}]") for j, ref in enumerate(group)]
+        refs.append(resolved)
+        for x in range(len(resolved)):
+            for y in range(x + 1, len(resolved)):
+                pairs.extend((a, b) for a in resolved[x] for b in resolved[y])
+    return pairs, refs
 
 
 def normalize(paths: DeckPaths, progress=None) -> Result:
@@ -267,14 +281,9 @@ def normalize(paths: DeckPaths, progress=None) -> Result:
         for j, ref in enumerate(group):
             idx.extend(resolver.resolve(ref, f"merge[{gi}][{j}]"))
         merges.append(idx)
-    distinct_occ, distinct_refs = [], []
-    for gi, group in enumerate(cur.distinct):
-        resolved = [resolver.resolve(ref, f"distinct[{gi}][{j}]") for j, ref in enumerate(group)]
-        distinct_refs.append(resolved)
-        for x in range(len(resolved)):
-            for y in range(x + 1, len(resolved)):
-                distinct_occ.extend((a, b) for a in resolved[x] for b in resolved[y])
-    clusters = dedupe.cluster(expanded, cur.merge_threshold, merges, distinct_occ, cfile)
+    distinct_occ, distinct_refs = _pairs(resolver, cur.distinct, "distinct")
+    apart_occ, _ = _pairs(resolver, cur.apart, "apart")
+    clusters = dedupe.cluster(expanded, cur.merge_threshold, merges, distinct_occ + apart_occ, cfile)
     ids = registry.assign([[anchor(occs[i].document, raw_keys[i]) for i in c] for c in clusters])
     occ_to_id = {i: qid for qid, c in zip(ids, clusters) for i in c}
 
@@ -328,6 +337,11 @@ def normalize(paths: DeckPaths, progress=None) -> Result:
             raise InputError(cfile, f"drop_figures[{i}]", f"no question has a figure {ref!r}")
     questions.sort(key=lambda q: int(q["id"][1:]))
     distinct_ids = {(occ_to_id[a], occ_to_id[b]) for a, b in distinct_occ}
+    apart_ids = {(occ_to_id[a], occ_to_id[b]) for a, b in apart_occ}
+    both = {frozenset(p) for p in distinct_ids} & {frozenset(p) for p in apart_ids}
+    if both:
+        raise InputError(cfile, "apart", f"{' / '.join(sorted(min(both, key=sorted)))} is listed under both "
+                         "'distinct' (related) and 'apart' (alike in wording only): keep one")
     known = {q["id"] for q in questions}
     for qid in cur.corrections:
         if qid not in known:
@@ -352,7 +366,7 @@ def normalize(paths: DeckPaths, progress=None) -> Result:
         "formula_holes": answer_holes(questions),
     }
     groups = [sorted({occ_to_id[i] for ref in g for i in ref}) for g in distinct_refs]
-    return Result(qset, registry, summary, cur, expand, distinct_ids, groups)
+    return Result(qset, registry, summary, cur, expand, distinct_ids, groups, apart_ids)
 
 
 def answer_holes(questions: list[dict]) -> list[tuple[str, str, str]]:
