@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 
 from .errors import InputError, safe_part
+from .summary import question_counts as _set_summary
+from .summary import shown as _shown
 
 ROOT = Path(__file__).resolve().parents[1]
 DECKS = ROOT / "decks"
@@ -41,18 +43,6 @@ def _summary(summary: dict, started: float, extra: str = "") -> None:
     print(f"{summary['questions']} questions from {summary['occurrences']} printed occurrences "
           f"({summary['merged']} merged duplicates), {summary['topics']} topics{extra}, "
           f"{time.perf_counter() - started:.1f} s")
-
-
-def _set_summary(qset: dict) -> dict:
-    qs = qset["questions"]
-    occ = sum(max(1, len(q.get("sources", []))) for q in qs)
-    return {"questions": len(qs), "occurrences": occ, "merged": occ - len(qs),
-            "topics": len({t for q in qs for t in q["topics"]})}
-
-
-def _shown(name: str) -> str:
-    """A file name fit for one terminal line: non-printable characters escaped, shortened."""
-    return safe_part(name, 200)
 
 
 def cmd_normalize(args) -> int:
@@ -161,7 +151,7 @@ def cmd_export(args) -> int:
 def cmd_build(args) -> int:
     import warnings
 
-    from . import addon_package, atomic, buildstate, fieldcheck
+    from . import addon_package, atomic, buildstate, fieldcheck, summary
     from .anki import package
     from .export import export_set
     from .topics import TopicError, load_taxonomy
@@ -197,40 +187,26 @@ def cmd_build(args) -> int:
         out.write("questions.json", json.dumps(export_set(qset), indent=1, ensure_ascii=False) + "\n")
         with out.file(addon_package.FILE_NAME) as tmp:  # the desktop add-on ships with every build
             addon_package.write(tmp, topic_names={p: taxonomy.name(p) for p in taxonomy.paths})
+        counts = build.counts()
+        live = sum(1 for v in groups.values() for n in v if n.kind != "retired")
+        assert live == len(build.notes) - counts["retired"], "every note must be in exactly one package"
+        assert sum(len(v) for v in groups.values()) == len(build.notes), "every note must be in exactly one package"
+        done = summary.summarize(build, groups, qset, args.split, addon_package.FILE_NAME)
+        out.write(summary.FILE_NAME, summary.dumps(done))  # the summary as data, for tests and scripts
     bar.close()
     stamp.save()
-    counts = build.counts()
-    live = sum(1 for v in groups.values() for n in v if n.kind != "retired")
-    assert live == len(build.notes) - counts["retired"], "every note must be in exactly one package"
-    total = sum(len(v) for v in groups.values())
-    assert total == len(build.notes), "every note must be in exactly one package"
     if out.removed:
         print(f"removed {len(out.removed)} temporary file(s) of an interrupted build from {out_dir}")
-    if args.split:
-        for name, built in groups.items():
-            if name == package.RETIRED_STEM:
-                continue
-            key = package.split_key(built[0], args.split)
-            print(f"  {name}.apkg: {len(built)} note{'s' * (len(built) != 1)} "
-                  f"({_shown(key) if key is not None else 'no source'})")
-    print(f"notes: {counts['qa']} Q&A, {counts['cloze']} cloze, {counts['io']} image occlusion, "
-          f"{counts['figure']} figure, {counts['retired']} retired = {total} in {len(groups)} package(s) in {out_dir}")
+    for line in summary.package_lines(done):
+        print(line)
+    print(summary.notes_line(done, out_dir))
     others = sorted(p.name for p in out_dir.glob(f"{package.PACKAGE_STEM}*.apkg")
                     if p.stem not in groups)
     if others:
         print(f"note: {len(others)} other package(s) in {out_dir} are not from this build "
               f"(left untouched): {', '.join(map(_shown, others[:5]))}{', ...' if len(others) > 5 else ''}")
-    rep = build.cloze_report
-    if rep is not None:
-        drops = ", ".join(f"{rule} {n}" for rule, n in rep.dropped.most_common()) or "none"
-        print(f"cloze: {len(rep.notes)} notes ({rep.curated} curated); mined candidates dropped by rule: {drops}; "
-              f"rejected by review: {rep.rejected}")
-    if package.RETIRED_STEM in groups:
-        print(f"retired: {counts['retired']} stub(s) in {package.RETIRED_STEM}.apkg — import it only when updating "
-              f"a collection that holds an earlier version (it marks notes that left the deck)")
-    corrected = sum(1 for q in qset["questions"] if q.get("corrections"))
-    print(f"corrections shown: {corrected} question(s) carry a visible correction of their source")
-    print(f"add-on: {out_dir / addon_package.FILE_NAME}")
+    for line in summary.detail_lines(done, out_dir):
+        print(line)
     _summary(_set_summary(qset), started)
     return 0
 

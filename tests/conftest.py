@@ -1,4 +1,5 @@
-"""Shared fixtures: the project root on sys.path, a throwaway copy of decks/."""
+"""Shared fixtures: the project root on sys.path, a throwaway copy of decks/, the committed data's counts."""
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -8,6 +9,16 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+
+def committed_questions() -> list[dict]:
+    """The questions of the committed set (decks/questions.json): counts in tests come from here, not literals."""
+    return json.loads((ROOT / "decks" / "questions.json").read_text(encoding="utf-8"))["questions"]
+
+
+def source_documents() -> list[str]:
+    """The file names of the committed source documents (decks/sources/*.txt)."""
+    return sorted(p.name for p in (ROOT / "decks" / "sources").glob("*.txt"))
 
 
 @pytest.fixture
@@ -20,16 +31,18 @@ def decks_copy(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def built_package(tmp_path_factory):
-    """The full package built once per test session with the real CLI: (dist dir, note counts, figure cache)."""
-    import re
+    """The full package built once per test session with the real CLI: (dist dir, note counts, figure cache).
+
+    The note counts per kind come from the build's own summary, `<dist>/build-summary.json`."""
     import subprocess
+
+    from builder import summary
 
     base = tmp_path_factory.mktemp("build")
     cache = base / "cache"
     proc = subprocess.run([sys.executable, str(ROOT / "build.py"), "build", "--output-dir", str(base / "dist"),
                            "--cache-dir", str(cache)], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
-    m = re.search(r"notes: (\d+) Q&A, (\d+) cloze, (\d+) image occlusion, (\d+) figure, (\d+) retired", proc.stdout)
-    assert m, proc.stdout
-    counts = dict(zip(["qa", "cloze", "io", "figure", "retired"], map(int, m.groups())))
+    notes = summary.load(base / "dist")["notes"]
+    counts = {kind: notes[kind] for kind in summary.KINDS}
     return base / "dist", counts, cache

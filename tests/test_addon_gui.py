@@ -12,7 +12,7 @@ from __future__ import annotations
 import shutil
 
 from anki_gui import launch, nonblank
-from conftest import ROOT
+from conftest import ROOT, committed_questions
 
 HARNESS = r'''
 QID = "q0005"
@@ -141,7 +141,8 @@ def test_real_anki_shows_the_panel_and_opens_a_preview(built_package, tmp_path):
     # answer side: other explanations, related questions with states, figures
     a = result["answer_side"]
     data = a["data"]
-    assert data["own_id"] == "q0005" and a["index_size"] == 358
+    _, counts, _ = built_package
+    assert data["own_id"] == "q0005" and a["index_size"] == counts["qa"] == len(committed_questions())
     related = [i["qid"] for i in data["related"]]
     import json
     want = json.loads((ROOT / "decks" / "questions.json").read_text(encoding="utf-8"))

@@ -8,11 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
 from anki.scheduler.v3 import CardAnswer
 
-from builder import atomic
+from builder import atomic, published, summary
 from builder.anki import models, package
+from conftest import committed_questions, source_documents
 
 ROOT = Path(__file__).resolve().parents[1]
 PKG = "genai-interview-prep.apkg"
@@ -62,6 +64,32 @@ def test_package_targets(built):
     dist, counts, _ = built
     assert counts["cloze"] >= 250 and counts["io"] >= 8 and counts["figure"] >= 12
     assert (dist / PKG).stat().st_size <= 5 * 1024 * 1024
+
+
+def test_build_summary_agrees_with_the_committed_data(built):
+    """<dist>/build-summary.json, every count derived from decks/ (no literals: a curation edit moves both)."""
+    dist, counts, _ = built
+    s = summary.load(dist)
+    questions = committed_questions()
+    figures = yaml.safe_load((ROOT / "decks" / "figures.yaml").read_text(encoding="utf-8"))["figures"]
+    clozes = yaml.safe_load((ROOT / "decks" / "clozes.yaml").read_text(encoding="utf-8"))
+    retired = published.retired_entries(published.load(ROOT / "decks" / "published.json"))
+    assert s["questions"] == s["notes"]["qa"] == len(questions)
+    assert s["occurrences"] == sum(len(q["sources"]) for q in questions) == s["questions"] + s["merged"]
+    assert s["topics"] == len({t for q in questions for t in q["topics"]})
+    assert s["corrections"] == sum(bool(q.get("corrections")) for q in questions)
+    assert s["notes"]["io"] == sum(f["kind"] == "diagram" for f in figures)
+    assert s["notes"]["figure"] == sum(f["kind"] == "plot" for f in figures)
+    assert s["notes"]["retired"] == len(retired)
+    assert s["cloze"]["notes"] == s["notes"]["cloze"]
+    assert s["cloze"]["curated"] == sum(len(v) for v in clozes["notes"].values())
+    assert s["cloze"]["rejected_by_review"] == len(clozes.get("reject") or {})
+    # the packages: file names and note counts as written, every note in exactly one of them
+    assert sorted(p["file"] for p in s["packages"]) == sorted(p.name for p in dist.glob("*.apkg"))
+    stubs = {f"{package.RETIRED_STEM}.apkg": True} if retired else {}
+    assert {p["file"]: p["retired"] for p in s["packages"]} == {PKG: False, **stubs}
+    assert sum(p["notes"] for p in s["packages"]) == s["notes"]["total"] == sum(counts.values())
+    assert s["addon"] and (dist / s["addon"]).is_file()
 
 
 def test_note_counts_per_type_equal_the_build_summary(imported):
@@ -177,7 +205,7 @@ def test_tags_and_subdecks(imported):
     tags = col.tags.all()
     assert any(t.startswith("GenAI::") and t.count("::") == 2 for t in tags)
     assert {"kind::qa", "kind::cloze", "kind::image"} <= set(tags)
-    assert sum(t.startswith("source::") for t in tags) == 5
+    assert sum(t.startswith("source::") for t in tags) == len(source_documents())
     names = [d.name for d in col.decks.all_names_and_ids()]
     subdecks = [n for n in names if n.startswith("GenAI Interview Prep::")]
     assert len(subdecks) >= 10
@@ -196,7 +224,11 @@ def test_split_by_topic_and_source(built, tmp_path):
     retired = f"{package.RETIRED_STEM}.apkg"  # the stubs ship apart in every split too
     topic_pkgs = sorted(p for p in (tmp_path / "topic").glob("*.apkg") if p.name != retired)
     source_pkgs = sorted(p for p in (tmp_path / "source").glob("*.apkg") if p.name != retired)
-    assert len(topic_pkgs) >= 10 and len(source_pkgs) == 5
+    assert len(topic_pkgs) >= 10 and len(source_pkgs) == len(source_documents())
+    by_source = summary.load(tmp_path / "source")
+    assert by_source["split"] == "source"
+    assert sorted(p["split_key"] for p in by_source["packages"] if not p["retired"]) == source_documents()
+    assert sum(p["notes"] for p in by_source["packages"]) == sum(counts.values())
     assert (tmp_path / "topic" / retired).exists() == (tmp_path / "source" / retired).exists() == bool(counts["retired"])
     col = fresh_collection(tmp_path / "col")
     for p in topic_pkgs:

@@ -7,7 +7,6 @@ error lines, values that crashed with exit 1, case-only duplicates, same-second 
 import copy
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ from pathlib import Path
 import pytest
 from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
 
-from builder import cli
+from builder import cli, summary
 from builder.safeload import MAX_FILE_BYTES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -147,10 +146,9 @@ def test_tab_newline_cr_stay_allowed(tmp_path, capsys):
 
 
 def test_valid_set_imports_every_note_into_anki(previous, tmp_path):
-    dist, _, stdout = previous
-    m = re.search(r"notes: (\d+) Q&A, (\d+) cloze, (\d+) image occlusion, (\d+) figure", stdout)
-    assert m, stdout
-    counts = list(map(int, m.groups()))
+    dist, _, _ = previous
+    notes = summary.load(dist)["notes"]
+    counts = [notes[kind] for kind in ("qa", "cloze", "io", "figure")]
     assert counts[0] == len(VALID["questions"])
     col = Collection(str(tmp_path / "collection.anki2"))
     try:

@@ -1,8 +1,10 @@
 """Users' own question sets: every kind of bad input gets one line, exit 2, no traceback, no output."""
 import copy
 import json
+import sqlite3
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -166,7 +168,17 @@ def test_hostile_html_is_removed(tmp_path):
                     "style=", "evil.example"):
             assert bad not in low, (bad, html)
         assert 'href="https://ok.example"' in html
-    cleaned = validate.load_question_set  # the question text is escaped, never markup
-    assert cleaned
+    # the question text is escaped, never markup: in the set the build read and in the notes it wrote
+    loaded = validate.load_question_set(tmp_path / "input.json")["questions"][0]
+    assert loaded["question_html"].count("&lt;script&gt;") == 1 and "<script" not in loaded["question_html"]
     sanitized = validate.clean_question_set(data)["questions"][0]
     assert "<script" not in sanitized["question_html"] and "&lt;script&gt;" in sanitized["question_html"]
+    with zipfile.ZipFile(out / "genai-interview-prep.apkg") as zf:
+        (tmp_path / "c.anki2").write_bytes(zf.read("collection.anki2"))
+    con = sqlite3.connect(tmp_path / "c.anki2")
+    try:
+        fields = [f for (flds,) in con.execute("select flds from notes") for f in flds.split("\x1f")]
+    finally:
+        con.close()
+    assert '&lt;script&gt;alert("q")&lt;/script&gt; Why?' in fields, [f for f in fields if "Why?" in f]
+    assert not any("<script" in f.lower() for f in fields)

@@ -20,7 +20,7 @@ import pytest
 import yaml
 from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
 
-from builder import atomic, cli, figures, validate
+from builder import atomic, cli, figures, summary, validate
 from builder import cloze as cloze_mod
 from builder.anki import models
 
@@ -125,12 +125,14 @@ def test_split_puts_every_note_in_exactly_one_uniquely_named_package(tmp_path, c
         col.close()
     if split == "source" and any(not x["sources"] for x in CASES[case]):
         assert "genai-interview-prep-no-source.apkg" in per_file
-    # the summary adds up: one line per package, and the total
-    listed = re.findall(r"^  (\S+\.apkg): (\d+) notes? \(", proc.stdout, re.M)
-    assert {name: int(n) - n_stubs for name, n in listed} == per_file, proc.stdout
-    total = re.search(r"(\d+) retired = (\d+) in (\d+) package\(s\)", proc.stdout)
-    assert total and int(total[1]) == n_stubs and int(total[2]) == want + n_stubs and int(total[3]) == len(pkgs), \
-        proc.stdout
+    # the summary (build-summary.json) adds up: one entry per package, and the total; the printed lines show it
+    s = summary.load(out)
+    listed = {p["file"]: p["notes"] for p in s["packages"] if not p["retired"]}
+    assert {name: n - n_stubs for name, n in listed.items()} == per_file, s
+    assert s["split"] == split and len(s["packages"]) == len(pkgs), s
+    assert s["notes"]["retired"] == n_stubs and s["notes"]["total"] == want + n_stubs, s
+    for line in [*summary.package_lines(s), summary.notes_line(s, out), *summary.detail_lines(s, out)]:
+        assert line in proc.stdout.splitlines(), (line, proc.stdout)
 
 
 def test_package_names_are_stable_readable_and_unique():
