@@ -19,28 +19,18 @@ import aqt
 from aqt import gui_hooks
 from aqt.qt import QAction, QDialog, QDialogButtonBox, QTimer, QVBoxLayout, qconnect
 
-from . import config as config_mod
+from .core import messages
+from .core import settings as core_settings
 from . import dashboard_html, readiness, stats
 from .guard import addon_logger, safe
 
-DEFAULT_ROOT = "GenAI"
-DEFAULT_DAYS = 30
 DECK_PREFIX = "GenAI study::"
 STUDY_LIMIT = 100  # due and learning cards per study deck
 STUDY_NEW_LIMIT = 20  # new cards after them
 PROFILE_DATE_KEY = "genai_interview_date"  # the dashboard's interview date, per profile (overrides the config)
 
 
-def settings(raw: Any) -> tuple[str, int]:
-    """(root tag, retention window days) from the add-on config; invalid values fall back to defaults."""
-    src = raw if isinstance(raw, dict) else {}
-    root = src.get("dashboard_root")
-    if not (isinstance(root, str) and root.strip().strip(":") and not any(c.isspace() for c in root.strip())):
-        root = DEFAULT_ROOT
-    days = src.get("dashboard_days")
-    if not (isinstance(days, int) and not isinstance(days, bool) and 1 <= days <= 3650):
-        days = DEFAULT_DAYS
-    return root.strip().strip(":"), days
+settings = core_settings.dashboard  # (root tag, retention window days) from the add-on config
 
 
 def study_searches(col, tag: str) -> tuple[str, str]:
@@ -82,6 +72,7 @@ def make_study_deck(col, tag: str):
 
 
 _safe = safe("genai-prep dashboard")
+OPEN_MESSAGE = messages.encode(messages.DASHBOARD, "open")  # the overview screen's link
 
 
 class DashboardDialog(QDialog):
@@ -153,14 +144,14 @@ class DashboardController:
         """`YYYY-MM-DD` or "": the date set in the dashboard for this profile, else the config's."""
         profile = getattr(self.mw.pm, "profile", None) or {}
         if PROFILE_DATE_KEY in profile:
-            return config_mod.interview_date(profile.get(PROFILE_DATE_KEY))
+            return core_settings.interview_date(profile.get(PROFILE_DATE_KEY))
         mgr = getattr(self.mw, "addonManager", None)
         raw = mgr.getConfig(__name__) if mgr is not None else None
-        return config_mod.interview_date(raw.get("interview_date") if isinstance(raw, dict) else None)
+        return core_settings.interview_date(raw.get("interview_date") if isinstance(raw, dict) else None)
 
     def set_interview_date(self, value: str) -> None:
         if getattr(self.mw.pm, "profile", None) is not None:
-            self.mw.pm.profile[PROFILE_DATE_KEY] = config_mod.interview_date(value)
+            self.mw.pm.profile[PROFILE_DATE_KEY] = core_settings.interview_date(value)
 
     # ------------------------------------------------------------ menu / overview
     @_safe
@@ -172,10 +163,10 @@ class DashboardController:
     @_safe
     def on_overview_render(self, overview, content) -> None:
         content.table += ('<div style="margin-top:8px"><a href="#" id="genai-dash-link" '
-                          'onclick="pycmd(\'genai-dash:open\');return false;">Topic mastery dashboard</a></div>')
+                          f'onclick="pycmd(\'{OPEN_MESSAGE}\');return false;">Topic mastery dashboard</a></div>')
 
     def on_js_message(self, handled: tuple[bool, Any], message: str, context: Any) -> tuple[bool, Any]:
-        if message == "genai-dash:open":
+        if message == OPEN_MESSAGE:
             from aqt.overview import Overview
             if isinstance(context, Overview):
                 self.open()

@@ -12,39 +12,16 @@ carry no descendants until opened, so thousands of topics still make a small pag
 from __future__ import annotations
 
 import html
-import re
 from typing import Sequence
 
-PREFIX = "genai-dash"
-_MSG = re.compile(r"^genai-dash:(?:(study|browse|expand|collapse):(\d{1,6})|(sort):(weak|name)|(refresh|open))$")
-_MSG_INTERVIEW = re.compile(r"^genai-dash:(?:(date):(\d{4}-\d{2}-\d{2})?|(interview):(\d{1,6}|all))$")
+from .core import messages
+from .core.settings import DEFAULT_ROOT
+
 WEAKEST_N = 5
 WEAK_BELOW = 50  # mastery under which a started topic counts as weak
 
 
-def parse_message(message: object) -> tuple[str, object] | None:
-    """('study'|'browse'|'expand'|'collapse', index) / ('sort', 'weak'|'name') / ('refresh'|'open', None),
-    else None."""
-    if not isinstance(message, str) or len(message) > 64:
-        return None
-    m = _MSG.fullmatch(message)
-    if not m:
-        return _parse_interview(message)
-    if m.group(1):
-        return m.group(1), int(m.group(2))
-    if m.group(3):
-        return "sort", m.group(4)
-    return m.group(5), None
-
-
-def _parse_interview(message: str) -> tuple[str, object] | None:
-    """('date', 'YYYY-MM-DD' or '' to clear) / ('interview', topic index or 'all'), else None."""
-    m = _MSG_INTERVIEW.fullmatch(message)
-    if not m:
-        return None
-    if m.group(1):
-        return "date", m.group(2) or ""
-    return "interview", "all" if m.group(4) == "all" else int(m.group(4))
+parse_message = messages.parse_dashboard  # the page's messages (core/messages.py)
 
 
 def esc(value: object) -> str:
@@ -385,7 +362,7 @@ def page(cls: str, inner: str) -> str:
     return f'<style>{CSS}</style><div id="genai-dash" class="{esc(cls)}">{inner}</div><script>{JS}</script>'
 
 
-def render(topics: Sequence, *, sort: str = "weak", night: bool = False, days: int = 30, root: str = "GenAI",
+def render(topics: Sequence, *, sort: str = "weak", night: bool = False, days: int = 30, root: str = DEFAULT_ROOT,
            computed_ms: float | None = None, open_tags: set[str] | None = None,
            lazy: set[int] | None = None) -> str:
     """The dashboard page for the computed topic list (see `page` and `render_inner`)."""
@@ -404,7 +381,7 @@ def trail(topics: Sequence, i: int) -> str:
     return " › ".join(reversed(names))
 
 
-def render_inner(topics: Sequence, *, sort: str = "weak", days: int = 30, root: str = "GenAI",
+def render_inner(topics: Sequence, *, sort: str = "weak", days: int = 30, root: str = DEFAULT_ROOT,
                  computed_ms: float | None = None, open_tags: set[str] | None = None,
                  lazy: set[int] | None = None, interview: str = "") -> str:
     """The content of the root element: header, the interview bar (`interview_bar`, pre-rendered),

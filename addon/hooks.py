@@ -12,7 +12,7 @@ import aqt
 from aqt import gui_hooks
 from aqt.qt import QAction, QKeySequence, qconnect
 
-from . import config as config_mod
+from .core import settings as config_mod
 from . import links, panel_html
 from .guard import addon_logger, safe
 
@@ -194,7 +194,7 @@ class Controller:
         import time
         started = time.perf_counter()
         cfg = self.cfg()
-        data = links.panel_data(self.mw.col, self.index, card.note(), side, cfg["max_related"])
+        data = links.panel_data(self.mw.col, self.index, card.note(), side, cfg["max_related"], cfg["dashboard_root"])
         self.panel.set_content(panel_html.render(data, cfg))
         self.last_data = data
         self.last_seconds = time.perf_counter() - started

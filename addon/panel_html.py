@@ -10,12 +10,12 @@ from __future__ import annotations
 import html
 
 from .core import texsafe
-from .links import ID_RE, PanelData, Linked
+from .core.cards import STATES
+from .core.ids import ID_RE
+from .links import Linked, PanelData
 from .sanitize import clean
 
 KIND_LABEL = {"qa": "Question", "cloze": "Cloze", "io": "Image occlusion", "figure": "Figure", "other": ""}
-STATE_LABEL = {"new": "new", "learning": "learning", "young": "young", "mature": "mature",
-               "suspended": "suspended", "unavailable": "unavailable"}
 
 PAGE_CSS = """
 body.genai-panel{margin:0;padding:8px 10px;font-size:13px;line-height:1.4}
@@ -65,8 +65,8 @@ def page_body() -> str:
 
 
 def _state(state: str) -> str:
-    s = state if state in STATE_LABEL else "unavailable"
-    return f'<span class="gp-state gp-state-{s}">{esc(STATE_LABEL[s])}</span>'
+    s = state if state in STATES else "unavailable"
+    return f'<span class="gp-state gp-state-{s}">{esc(s)}</span>'
 
 
 def _linked_item(item: Linked) -> str:

@@ -26,6 +26,7 @@ import signal
 import sys
 from pathlib import Path
 
+from .core.settings import DEFAULT_DAYS, DEFAULT_ROOT, days_error, root_tag
 from .snapshot import SnapshotError, show, snapshot
 
 EXIT_ERROR = 2
@@ -147,8 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m addon.report", description="Topic-mastery report of an Anki collection.")
     ap.add_argument("--collection", required=True, help="path to collection.anki2 (close Anki first)")
     ap.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    ap.add_argument("--root", default="GenAI", help="root tag of the topic tree (default GenAI)")
-    ap.add_argument("--days", type=int, default=30, help="retention window in days (default 30)")
+    ap.add_argument("--root", default=DEFAULT_ROOT, help=f"root tag of the topic tree (default {DEFAULT_ROOT})")
+    ap.add_argument("--days", type=int, default=DEFAULT_DAYS, help=f"retention window in days (default {DEFAULT_DAYS})")
     ap.add_argument("--interview-date", metavar="YYYY-MM-DD",
                     help="forecast: readiness per topic on this date (today's values for a past date)")
     args = ap.parse_args(argv)
@@ -160,11 +161,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: --interview-date {repr(args.interview_date[:80])}: expected a date YYYY-MM-DD",
                   file=sys.stderr)
             return EXIT_ERROR
-    if not 1 <= args.days <= 36500:
-        print("error: --days must be between 1 and 36500", file=sys.stderr)
+    if days_error(args.days):
+        print(f"error: {days_error(args.days)}", file=sys.stderr)
         return EXIT_ERROR
-    root = args.root.strip().strip(":")
-    if not root or any(ch.isspace() for ch in root):
+    root = root_tag(args.root)
+    if root is None:
         print("error: --root must be one tag (no spaces)", file=sys.stderr)
         return EXIT_ERROR
     path = Path(args.collection).expanduser()

@@ -10,7 +10,7 @@ import yaml
 from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
 from anki.scheduler.v3 import CardAnswer
 
-from addon import config as addon_config
+from addon.core import settings as addon_config
 from addon import links, panel_html
 from addon.sanitize import clean
 

@@ -22,7 +22,7 @@ def test_build_writes_the_addon(built_package):
         assert zf.testzip() is None
         assert zf.read("__init__.py") == (ROOT / "addon" / "__init__.py").read_bytes()
     for required in ("manifest.json", "__init__.py", "config.json", "config.md", "links.py", "hooks.py",
-                     "panel.py", "panel_html.py", "preview.py", "sanitize.py", "config.py",
+                     "panel.py", "panel_html.py", "preview.py", "sanitize.py", "core/settings.py", "core/notetypes.json",
                      "core/__init__.py", "core/texsafe.py", "core/tex_allowlist.json",
                      "core/topic_names.py", "core/topic_names.json"):
         assert required in names, required
