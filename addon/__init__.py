@@ -8,6 +8,6 @@ import sys
 # Register hooks only inside Anki: `import addon.stats` or `python -m addon.report` must work
 # without aqt (and without importing Qt) — aqt is always imported before Anki loads add-ons.
 if "aqt" in sys.modules:
-    from . import hooks
+    from .panel import controller as hooks
 
     hooks.register()

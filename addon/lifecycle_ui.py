@@ -12,7 +12,7 @@ from aqt import gui_hooks
 from aqt.qt import QAction, qconnect
 
 from . import lifecycle
-from .guard import addon_logger, safe
+from .common.guard import addon_logger, safe
 
 _safe = safe("genai-lifecycle")
 

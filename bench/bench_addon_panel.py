@@ -69,7 +69,9 @@ def main() -> int:
     args = ap.parse_args()
     from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
 
-    from addon import links, panel_html
+    from addon.panel import links
+
+    from addon.panel import view as panel_html
     from addon.core import settings as config
 
     rng = random.Random(7)

@@ -10,8 +10,8 @@ from html.parser import HTMLParser
 import pytest
 from anki.collection import Collection
 
-from addon import dashboard_html as dh
-from addon import stats
+from addon.dashboard import view as dh
+from addon.dashboard import stats
 
 
 def topic(tag, mastery=50.0, cards=10, new=5, children=(), **kw):
@@ -95,7 +95,7 @@ def test_night_mode_empty_state_and_sparkline():
 
 
 def test_settings_fall_back():
-    from addon.dashboard import settings
+    from addon.dashboard.controller import settings
     assert settings(None) == ("GenAI", 30)
     assert settings({"dashboard_root": "Bio::", "dashboard_days": 7}) == ("Bio", 7)
     assert settings({"dashboard_root": "two words", "dashboard_days": 0}) == ("GenAI", 30)
@@ -104,7 +104,7 @@ def test_settings_fall_back():
 
 def test_study_deck_search_and_refresh(tmp_path):
     pytest.importorskip("aqt")
-    from addon.dashboard import make_study_deck, study_searches
+    from addon.dashboard.controller import make_study_deck, study_searches
     col = Collection(str(tmp_path / "c.anki2"))
     try:
         for i in range(4):
@@ -131,7 +131,7 @@ def test_study_deck_puts_due_weakest_cards_first(built_package, tmp_path, fsrs):
     pytest.importorskip("aqt")
     from anki.decks import DeckId
 
-    from addon.dashboard import STUDY_NEW_LIMIT, make_study_deck, study_deck_name
+    from addon.dashboard.controller import STUDY_NEW_LIMIT, make_study_deck, study_deck_name
     from test_addon_stats import enable_fsrs, import_package
     dist, _, _ = built_package
     col = Collection(str(tmp_path / "h.anki2"))

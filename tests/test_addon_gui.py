@@ -22,7 +22,7 @@ IMPORT_SETTLE_MS = 300
 
 
 def addon_errors():
-    from genai_interview_prep import hooks
+    from genai_interview_prep.panel import controller as hooks
     return list(hooks.controller.errors) if hooks.controller is not None else []
 
 
@@ -44,7 +44,7 @@ def after_import():
 
 
 def controller():
-    from genai_interview_prep import hooks
+    from genai_interview_prep.panel import controller as hooks
     return hooks.controller
 
 

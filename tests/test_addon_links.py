@@ -11,8 +11,9 @@ from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPack
 from anki.scheduler.v3 import CardAnswer
 
 from addon.core import settings as addon_config
-from addon import links, panel_html
-from addon.sanitize import clean
+from addon.panel import links
+from addon.panel import view as panel_html
+from addon.common.sanitize import clean
 
 from conftest import ROOT
 

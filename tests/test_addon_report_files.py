@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from anki.collection import Collection
 
-from addon import snapshot, stats
+from addon.dashboard import snapshot, stats
 from conftest import ROOT
 from test_addon_stats import import_package, make_history
 

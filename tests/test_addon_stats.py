@@ -17,7 +17,7 @@ import pytest
 from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest, SearchNode
 from anki.scheduler.v3 import CardAnswer
 
-from addon import stats
+from addon.dashboard import stats
 
 from conftest import ROOT
 

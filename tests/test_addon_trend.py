@@ -17,7 +17,7 @@ import pytest
 from anki.collection import Collection, SearchNode
 from anki.scheduler.v3 import CardAnswer
 
-from addon import stats
+from addon.dashboard import stats
 
 from test_addon_stats import answer, counts_for_retention, import_package
 

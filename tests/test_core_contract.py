@@ -109,7 +109,7 @@ def test_one_settings_validator_with_one_set_of_limits():
 
 
 def test_the_panel_names_topics_under_the_configured_root():
-    from addon.links import topic_from_tags
+    from addon.panel.links import topic_from_tags
     tags = "Other::Deep::Topic_Name GenAI::Transformers"
     assert topic_from_tags(tags) == "Transformers"
     assert topic_from_tags(tags, root="Other") == "Topic Name"
@@ -117,8 +117,8 @@ def test_the_panel_names_topics_under_the_configured_root():
 
 
 def test_both_sanitizers_use_the_one_allow_list():
-    from addon.sanitize import ALLOWED_ATTRIBUTES as addon_attributes
-    from addon.sanitize import ALLOWED_TAGS as addon_tags
+    from addon.common.sanitize import ALLOWED_ATTRIBUTES as addon_attributes
+    from addon.common.sanitize import ALLOWED_TAGS as addon_tags
     shared = allowlist.html_allow_list()
     assert ALLOWED_TAGS == set(addon_tags) == set(shared.tags)
     assert ALLOWED_ATTRIBUTES == {t: set(a) for t, a in addon_attributes.items()}

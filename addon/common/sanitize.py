@@ -21,7 +21,7 @@ import re
 
 from bs4 import BeautifulSoup, Comment, Doctype, ProcessingInstruction
 
-from .core import allowlist, texsafe
+from ..core import allowlist, texsafe
 
 _ALLOW = allowlist.html_allow_list()  # shared with the builder (core/allowlist.json)
 ALLOWED_TAGS = _ALLOW.tags

@@ -47,12 +47,12 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .core import notetypes
-from .core.cards import card_state
-from .core.ids import ID_RE
-from .core.markup import link_ids, linked_topics
-from .core.messages import parse_panel as parse_pycmd
-from .core.settings import DEFAULT_ROOT
+from ..core import notetypes
+from ..core.cards import card_state
+from ..core.ids import ID_RE
+from ..core.markup import link_ids, linked_topics
+from ..core.messages import parse_panel as parse_pycmd
+from ..core.settings import DEFAULT_ROOT
 
 SPECS = notetypes.specs()
 MODEL_NAMES = notetypes.model_names()

@@ -19,10 +19,11 @@ import aqt
 from aqt import gui_hooks
 from aqt.qt import QAction, QDialog, QDialogButtonBox, QTimer, QVBoxLayout, qconnect
 
-from .core import messages
-from .core import settings as core_settings
-from . import dashboard_html, readiness, stats
-from .guard import addon_logger, safe
+from ..core import messages
+from ..core import settings as core_settings
+from . import readiness, stats
+from . import view as dashboard_html
+from ..common.guard import addon_logger, safe
 
 DECK_PREFIX = "GenAI study::"
 STUDY_LIMIT = 100  # due and learning cards per study deck

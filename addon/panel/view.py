@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import html
 
-from .core import texsafe
-from .core.cards import STATES
-from .core.ids import ID_RE
+from ..core import texsafe
+from ..core.cards import STATES
+from ..core.ids import ID_RE
 from .links import Linked, PanelData
-from .sanitize import clean
+from ..common.sanitize import clean
 
 KIND_LABEL = {"qa": "Question", "cloze": "Cloze", "io": "Image occlusion", "figure": "Figure", "other": ""}
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 import html
 from typing import Sequence
 
-from .core import messages
-from .core.settings import DEFAULT_ROOT
+from ..core import messages
+from ..core.settings import DEFAULT_ROOT
 
 WEAKEST_N = 5
 WEAK_BELOW = 50  # mastery under which a started topic counts as weak

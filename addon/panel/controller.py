@@ -12,9 +12,10 @@ import aqt
 from aqt import gui_hooks
 from aqt.qt import QAction, QKeySequence, qconnect
 
-from .core import settings as config_mod
-from . import links, panel_html
-from .guard import addon_logger, safe
+from ..core import settings as config_mod
+from . import links
+from . import view as panel_html
+from ..common.guard import addon_logger, safe
 
 PROFILE_KEY = "genai_prep_panel_visible"
 ERROR_MESSAGE = "The linked-explanations panel hit an error (details in the add-on log). Reviewing is not affected."
@@ -69,7 +70,7 @@ class Controller:
 
     def ensure_panel(self):
         if self.panel is None:
-            from .panel import LinksPanel
+            from .dock import LinksPanel
             cfg = self.cfg()
             self.panel = LinksPanel(self.mw, self.on_message, cfg["panel_width"])
             self.mw.addDockWidget(self.panel.area(cfg["panel_side"]), self.panel)
@@ -260,8 +261,8 @@ def register() -> None:
     gui_hooks.reviewer_did_show_question.append(c.on_show_question)
     gui_hooks.reviewer_did_show_answer.append(c.on_show_answer)
     # topic-mastery dashboard (Tools menu, overview link, refresh after reviews/operations)
-    from . import dashboard
+    from ..dashboard import controller as dashboard
     dashboard.register(aqt.mw)
     # retired notes and cards left in old topic decks (Tools menu, notice after an import)
-    from . import lifecycle_ui
+    from .. import lifecycle_ui
     lifecycle_ui.register(aqt.mw)

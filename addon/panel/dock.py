@@ -7,7 +7,7 @@ from typing import Callable
 from aqt.qt import QDockWidget, Qt, QWidget
 from aqt.webview import AnkiWebView
 
-from .panel_html import page_body
+from .view import page_body
 
 OBJECT_NAME = "genaiPrepLinksPanel"
 

@@ -57,8 +57,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .core import cards, topic_names
-from .core.settings import DEFAULT_ROOT
+from ..core import cards, topic_names
+from ..core.settings import DEFAULT_ROOT
 
 MATURE_IVL = cards.MATURE_IVL
 TREND_WEEKS = 12

@@ -26,7 +26,7 @@ import signal
 import sys
 from pathlib import Path
 
-from .core.settings import DEFAULT_DAYS, DEFAULT_ROOT, days_error, root_tag
+from ..core.settings import DEFAULT_DAYS, DEFAULT_ROOT, days_error, root_tag
 from .snapshot import SnapshotError, show, snapshot
 
 EXIT_ERROR = 2

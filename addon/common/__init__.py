@@ -1,0 +1,1 @@
+"""Plumbing both features share: error containment, background jobs, menu actions, the HTML cleaner."""

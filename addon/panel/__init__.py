@@ -1,0 +1,1 @@
+"""The linked-explanations panel beside the reviewer: data (links), view, controller, dock, preview."""
