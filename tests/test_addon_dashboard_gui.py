@@ -133,7 +133,8 @@ def read_dom():
           "lazy: [].map.call(document.querySelectorAll('#genai-dash .item.node[data-lazy]'),"
           " function(k){return k.getAttribute('data-idx');}),"
           "next: document.querySelectorAll('#genai-dash .next li').length,"
-          "width: document.documentElement.scrollWidth, client: document.documentElement.clientWidth};})()")
+          "width: document.documentElement.scrollWidth, client: document.documentElement.clientWidth,"
+          "display: getComputedStyle(document.querySelector('#genai-dash .row')).display};})()")
     dom_wait(js, after_dom, "dashboard tree")
 
 
@@ -300,6 +301,7 @@ def test_real_anki_dashboard(built_package, tmp_path):
     assert {r["tag"] for r in rows + kids if r["weak"]} == set(result["weak_tags"]) & shown
     assert result["dom"]["next"] == 5
     assert result["dom"]["width"] <= result["dom"]["client"] + 1, "horizontal scrolling at 800x600"
+    assert result["dom"]["display"] == "grid"  # web/dashboard.css, served by Anki from the add-on's folder
     # learners read the taxonomy's names, whole: no tag segments, nothing cut off at 800 px
     tax = load_taxonomy(DEFAULT_PATH)
     for r in rows + kids:

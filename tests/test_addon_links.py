@@ -1,4 +1,4 @@
-"""The add-on's plain logic (addon/links.py, sanitize.py, panel_html.py, config.py) against a real
+"""The add-on's plain logic (addon/panel/links.py, common/sanitize.py, panel/view.py, core/settings.py) against a real
 collection into which the BUILT package was imported: links, learner states, prerequisites, cloze and
 image origins, the question side, edits / moves / deletions, hostile HTML and the pycmd parser."""
 from __future__ import annotations

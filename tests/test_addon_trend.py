@@ -1,4 +1,4 @@
-"""The topic roll-up and the 12-week mastery trend of addon/stats.py.
+"""The topic roll-up and the 12-week mastery trend of addon/dashboard/stats.py.
 
 - `_Tree` weights: random tag sets over a small tree, rolled up, must equal a brute-force count of the
   topics each row belongs to (a note with several tags under one topic counts once there).

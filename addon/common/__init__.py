@@ -1,1 +1,2 @@
-"""Plumbing both features share: error containment, background jobs, menu actions, the HTML cleaner."""
+"""What both features share: error containment (guard), background jobs (jobs), menu actions and hook
+registration (menu), web assets (web) and the HTML cleaner for note fields (sanitize)."""

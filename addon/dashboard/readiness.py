@@ -30,7 +30,7 @@ from typing import Any
 from . import stats
 from ..core.settings import DEFAULT_ROOT
 from ..core.weights import ASKED_TAG
-from ..panel.links import find_note_types
+from ..core.notetypes import find_note_types
 
 DAY_S = 86_400
 TARGET = 0.8  # predicted recall a question should reach by the date

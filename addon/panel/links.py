@@ -48,6 +48,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..core import notetypes
+from ..core.notetypes import NoteTypes, find_note_types  # noqa: F401 (the finder, used here and by readiness)
 from ..core.cards import card_state
 from ..core.ids import ID_RE
 from ..core.markup import link_ids, linked_topics
@@ -66,41 +67,6 @@ SQL_CHUNK = 500  # ids per IN (…) query, far below SQLite's variable limit
 
 
 # ---------------------------------------------------------------- note types and index
-
-@dataclass
-class NoteTypes:
-    """Our note types in one collection: kind by model id, field positions by model id."""
-
-    kind_by_mid: dict[int, str] = field(default_factory=dict)
-    fields_by_mid: dict[int, dict[str, int]] = field(default_factory=dict)
-
-    def mids(self, kind: str) -> list[int]:
-        return sorted(mid for mid, k in self.kind_by_mid.items() if k == kind)
-
-    def field(self, mid: int, fields: list[str], name: str) -> str:
-        idx = self.fields_by_mid.get(mid, {}).get(name)
-        return fields[idx] if idx is not None and idx < len(fields) else ""
-
-
-def find_note_types(col) -> NoteTypes:
-    """Our note types: by model id, or by name (a copy imported as "Name" or "Name+")."""
-    nt = NoteTypes()
-    wanted_names = {v: k for k, v in MODEL_NAMES.items()}
-    wanted_ids = {v: k for k, v in MODEL_IDS.items()}
-    for entry in col.models.all_names_and_ids():
-        mid, name = int(entry.id), entry.name
-        kind = wanted_ids.get(mid) or wanted_names.get(name) or wanted_names.get(name.rstrip("+"))
-        if kind is None:
-            continue
-        model = col.models.get(mid)
-        if not model:
-            continue
-        fmap = {f["name"]: f["ord"] for f in model["flds"]}
-        if all(f in fmap for f in SPECS[kind].addon_reads):
-            nt.kind_by_mid[mid] = kind
-            nt.fields_by_mid[mid] = fmap
-    return nt
-
 
 @dataclass
 class LinkIndex:
@@ -232,19 +198,13 @@ class Linked:
 
 
 @dataclass
-class Subject:
+class Subject(Linked):
     """A Q&A note the card is about: the card's own note, a cloze's origin, a figure's questions."""
 
-    qid: str
-    available: bool
-    question_html: str = ""  # raw field HTML: panel_html sanitizes it
+    question_html: str = ""  # raw field HTML: the view sanitizes it
     answer_html: str = ""
     others_html: str = ""
     figures_html: str = ""
-    topic: str = ""
-    state: str = "unavailable"
-    note_id: int = 0
-    card_id: int = 0
 
 
 @dataclass
