@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import aqt
 from aqt.qt import QAction, qconnect
 
 from ..common.guard import accepted, addon_logger, safe

@@ -1,7 +1,7 @@
 """PanelData → HTML for the panel's webview (plain Python, no Qt).
 
 Every piece of text is escaped with `html.escape`; field HTML (explanations,
-figures) goes through the allow-list cleaner in `sanitize.py`. Links carry only a
+figures) goes through the allow-list cleaner in `common/sanitize.py`. Links carry only a
 validated permanent id in `data-genai-open`; the page script (web/panel.js) turns a
 click into the namespaced message `open:<id>` of the panel's channel (core/messages.py).
 """
