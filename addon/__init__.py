@@ -1,13 +1,16 @@
-"""GenAI Interview Prep — linked explanations panel for the Anki desktop reviewer.
+"""GenAI Interview Prep — the Anki desktop add-on: linked explanations beside the reviewer (panel/),
+the topic-mastery dashboard (dashboard/) and the clean-up of retired notes (lifecycle_ui.py).
 
-Registration only: every hook is registered in one place, `hooks.register()`.
-The plain modules (links, sanitize, panel_html, config) import without Qt.
+Registration only. Hooks are registered inside Anki only: `import addon.dashboard.stats` or
+`python -m addon.report` must work without aqt (and without importing Qt) — aqt is always
+imported before Anki loads add-ons.
 """
 import sys
 
-# Register hooks only inside Anki: `import addon.stats` or `python -m addon.report` must work
-# without aqt (and without importing Qt) — aqt is always imported before Anki loads add-ons.
 if "aqt" in sys.modules:
-    from . import hooks
+    import aqt
 
-    hooks.register()
+    from . import dashboard, lifecycle_ui, panel
+
+    for feature in (panel, dashboard, lifecycle_ui):
+        feature.register(aqt.mw)

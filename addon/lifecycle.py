@@ -11,9 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .core import decks as rule
+from .core import notetypes
 
-CLOZE_NOTETYPE = "GenAI Interview Prep: Cloze"
-QA_NOTETYPE = "GenAI Interview Prep: Q&A"
+CLOZE = notetypes.spec("cloze")
+QA = notetypes.spec("qa")
+CLOZE_NOTETYPE = CLOZE.name
+QA_NOTETYPE = QA.name
 RETIRED_SEARCH = f"tag:{rule.RETIRED_TAG}"
 DELETE_UNDO_NAME = "Delete retired GenAI notes"
 MOVE_UNDO_NAME = "Move cards to their topic decks"
@@ -25,11 +28,12 @@ def retired_note_ids(col) -> list[int]:
     nids = set(col.find_notes(RETIRED_SEARCH))
     if col.models.by_name(CLOZE_NOTETYPE) and col.models.by_name(QA_NOTETYPE):
         qa = col.find_notes(f'"note:{QA_NOTETYPE}" {RETIRED_SEARCH}')
-        gone = {col.get_note(nid)["ID"] for nid in qa}
+        gone = {col.get_note(nid)[QA.id_field] for nid in qa}
         if gone:
             rows = col.db.all("select n.id, n.flds from notes n where n.mid = ?",
                               col.models.id_for_name(CLOZE_NOTETYPE))
-            nids |= {nid for nid, flds in rows if (flds.split("\x1f") + [""] * 5)[4] in gone}
+            at = CLOZE.index(CLOZE.link_field)  # the question id
+            nids |= {nid for nid, flds in rows if (flds.split("\x1f") + [""] * len(CLOZE.fields))[at] in gone}
     return sorted(nids)
 
 

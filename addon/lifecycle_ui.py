@@ -7,12 +7,13 @@ tooltip points to the actions.
 """
 from __future__ import annotations
 
+import sys
+
 import aqt
-from aqt import gui_hooks
-from aqt.qt import QAction, qconnect
 
 from . import lifecycle
-from .guard import addon_logger, safe
+from .common.guard import addon_logger, safe
+from .common.menu import install, on, tools_action
 
 _safe = safe("genai-lifecycle")
 
@@ -24,13 +25,12 @@ class LifecycleController:
         self.errors: list[str] = []
         self.last_notice = ""
 
+    @on("main_window_did_init")
     @_safe
     def on_main_window_init(self) -> None:
         for label, slot in (("GenAI: retired notes…", self.review_retired),
                             ("GenAI: move cards to their topic decks…", self.offer_moves)):
-            action = QAction(label, self.mw)
-            qconnect(action.triggered, slot)
-            self.mw.form.menuTools.addAction(action)
+            tools_action(self.mw, label, slot)
 
     @_safe
     def review_retired(self, *_args) -> None:
@@ -63,6 +63,7 @@ class LifecycleController:
             CollectionOp(parent=self.mw, op=lambda col: lifecycle.move_cards(col, moves)) \
                 .success(lambda _out: tooltip(f"Moved {moves.count} cards.")).run_in_background()
 
+    @on("operation_did_execute")
     @_safe
     def on_operation(self, changes, handler) -> None:
         """After an import (notes and decks changed together), point to leftovers once."""
@@ -80,15 +81,9 @@ class LifecycleController:
         self.last_notice = notice
 
 
-controller: LifecycleController | None = None
+controller: LifecycleController | None = None  # this window's, set by register()
 
 
 def register(mw) -> LifecycleController | None:
-    """Register the menu actions and the after-import notice (called once from hooks.register())."""
-    global controller
-    if mw is None or controller is not None:
-        return controller
-    controller = c = LifecycleController(mw)
-    gui_hooks.main_window_did_init.append(c.on_main_window_init)
-    gui_hooks.operation_did_execute.append(c.on_operation)
-    return c
+    """The Tools-menu actions and the after-import notice (once per window, from __init__.py)."""
+    return install(sys.modules[__name__], LifecycleController, mw)

@@ -69,7 +69,10 @@ def main() -> int:
     args = ap.parse_args()
     from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
 
-    from addon import config, links, panel_html
+    from addon.panel import links
+
+    from addon.panel import view as panel_html
+    from addon.core import settings as config
 
     rng = random.Random(7)
     with tempfile.TemporaryDirectory() as tmp:

@@ -126,7 +126,7 @@ def main() -> int:
     args = ap.parse_args()
     from anki.collection import Collection
 
-    from addon import stats
+    from addon.dashboard import stats
 
     src = cached_collection(args.rebuild)
     with tempfile.TemporaryDirectory() as tmp:

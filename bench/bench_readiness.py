@@ -84,7 +84,7 @@ def cached_inside(src: Path, rebuild: bool) -> Path:
 def measure(src: Path, fsrs: bool) -> dict:
     from anki.collection import Collection
 
-    from addon import readiness, stats
+    from addon.dashboard import readiness, stats
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "collection.anki2"
         shutil.copy(src, path)

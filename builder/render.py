@@ -18,27 +18,13 @@ import nh3
 from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
-from addon.core import texsafe
+from addon.core import allowlist, texsafe
 
 from .fieldcheck import BAD_CHAR
 
-ALLOWED_TAGS = {
-    "p", "br", "hr", "ul", "ol", "li", "strong", "em", "b", "i", "u", "s", "del",
-    "code", "pre", "blockquote", "sub", "sup", "a", "img", "span", "div",
-    "h3", "h4", "h5", "h6", "details", "summary",
-    "table", "thead", "tbody", "tr", "th", "td",
-}
-ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"},
-    "img": {"src", "alt", "title", "width", "height"},
-    "td": {"align", "colspan", "rowspan"},
-    "th": {"align", "colspan", "rowspan"},
-    "ol": {"start"},
-    "span": {"class"},
-    "div": {"class"},
-    "code": {"class"},
-}
-_ALLOWED_CLASSES = re.compile(r"^(math|math-block|qa-[a-z0-9-]+|language-[A-Za-z0-9_+-]+)$")
+_ALLOW = allowlist.html_allow_list()  # shared with the add-on's sanitizer (addon/core/allowlist.json)
+ALLOWED_TAGS = set(_ALLOW.tags)
+ALLOWED_ATTRIBUTES = {tag: set(names) for tag, names in _ALLOW.attributes.items()}
 
 
 def _math_inline(self, tokens, idx, options, env):
@@ -88,8 +74,7 @@ _MD = _build_markdown()
 
 def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
     if attr == "class":
-        kept = [c for c in value.split() if _ALLOWED_CLASSES.match(c)]
-        return " ".join(kept) or None
+        return _ALLOW.classes(value)
     if tag == "img" and attr == "src":
         # Cards may only show media shipped inside the package: no remote or data URLs.
         return value if re.fullmatch(r"[A-Za-z0-9_.\-]+", value) else None

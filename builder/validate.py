@@ -17,7 +17,7 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
-from addon.core import texsafe
+from addon.core import ids, texsafe
 
 from . import fieldcheck, key_points, safeload
 from .errors import InputError, shown
@@ -27,7 +27,7 @@ from .render import protect_math, sanitize, text_to_html
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "decks" / "schema.json"
 MATH_FIELDS = ("question", "answer_html")
 MAX_FIELD_CHARS = 1_000_000
-_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_ID_RE = ids.ID_RE
 _KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
 

@@ -17,7 +17,8 @@ from conftest import ROOT
 
 ADDON_ERRORS = r'''
 def addon_errors():
-    from genai_interview_prep import dashboard, hooks
+    from genai_interview_prep.dashboard import controller as dashboard
+    from genai_interview_prep.panel import controller as hooks
     return list(dashboard.controller.errors) + list(hooks.controller.errors)
 '''
 
@@ -72,7 +73,7 @@ def after_import():
     col.sched.set_due_date(cids[300:310], "0")  # a few due today
     col.sched.suspend_cards(cids[310:316])
     stage("history")
-    from genai_interview_prep import dashboard
+    from genai_interview_prep.dashboard import controller as dashboard
     c = dashboard.controller
     aqt.mw.resize(1100, 760)
     c.action.trigger()  # Tools -> GenAI topic mastery
@@ -99,7 +100,7 @@ BELOW_JS = ("(function(idx){var n=document.querySelector('.item.node[data-idx=\"
 
 def dom_wait(js, then, what):
     """Poll a JS condition in the dashboard page; call then(value) once it is truthy."""
-    from genai_interview_prep import dashboard
+    from genai_interview_prep.dashboard import controller as dashboard
     left = [WAIT_TRIES]
     def got(value):
         if value:
@@ -114,7 +115,8 @@ def dom_wait(js, then, what):
 
 @guard
 def read_dom():
-    from genai_interview_prep import dashboard, stats
+    from genai_interview_prep.dashboard import stats
+    from genai_interview_prep.dashboard import controller as dashboard
     c = dashboard.controller
     c.dialog.resize(800, 600)
     expected = stats.compute(aqt.mw.col, root="GenAI", days=30)
@@ -122,7 +124,7 @@ def read_dom():
                            "reviews": t.reviews, "cards": t.cards, "retention": t.retention, "due": t.due}
                           for t in expected]
     result["menu_text"] = c.action.text()
-    from genai_interview_prep import dashboard_html
+    from genai_interview_prep.dashboard import view as dashboard_html
     result["weak_tags"] = [c.topics[i].tag for i in dashboard_html.weakest(c.topics)
                            if dashboard_html.is_weak(c.topics[i])]
     # wait until the tree is in the page (its closed nodes included): the first render can lag the dialog
@@ -131,13 +133,14 @@ def read_dom():
           "lazy: [].map.call(document.querySelectorAll('#genai-dash .item.node[data-lazy]'),"
           " function(k){return k.getAttribute('data-idx');}),"
           "next: document.querySelectorAll('#genai-dash .next li').length,"
-          "width: document.documentElement.scrollWidth, client: document.documentElement.clientWidth};})()")
+          "width: document.documentElement.scrollWidth, client: document.documentElement.clientWidth,"
+          "display: getComputedStyle(document.querySelector('#genai-dash .row')).display};})()")
     dom_wait(js, after_dom, "dashboard tree")
 
 
 @guard
 def after_dom(dom):
-    from genai_interview_prep import dashboard
+    from genai_interview_prep.dashboard import controller as dashboard
     c = dashboard.controller
     result["dom"] = dom
     # open a closed node: its children arrive on demand (expand:<i> -> render_children -> fill)
@@ -152,7 +155,7 @@ def after_dom(dom):
 
 @guard
 def read_children(idx):
-    from genai_interview_prep import dashboard
+    from genai_interview_prep.dashboard import controller as dashboard
     c = dashboard.controller
     def got(rows):
         result["children_rows"] = rows
@@ -167,7 +170,7 @@ def read_children(idx):
 
 @guard
 def check_after_refresh():
-    from genai_interview_prep import dashboard
+    from genai_interview_prep.dashboard import controller as dashboard
     c = dashboard.controller
     idx = result["expanded_idx"]
     js = (f"(function(){{var d=document.querySelector('.item.node[data-idx=\"{idx}\"]');"
@@ -182,7 +185,7 @@ def check_after_refresh():
 
 @guard
 def shoot():
-    from genai_interview_prep import dashboard
+    from genai_interview_prep.dashboard import controller as dashboard
     c = dashboard.controller
     result["png"] = c.dialog.grab().save(str(OUT / "addon-dashboard.png"))
     # Study: a topic rendered in the opened node, clicked in the page (JS click -> pycmd -> handler -> CollectionOp)
@@ -197,7 +200,7 @@ def shoot():
 
 @guard
 def studied():
-    from genai_interview_prep import dashboard
+    from genai_interview_prep.dashboard import controller as dashboard
     c = dashboard.controller
     col = aqt.mw.col
     info = dict(c.last_study)
@@ -225,7 +228,7 @@ def check_overview():
 
 @guard
 def done():
-    from genai_interview_prep import dashboard
+    from genai_interview_prep.dashboard import controller as dashboard
     c = dashboard.controller
     result["dialog_visible_after_link"] = c.dialog is not None and c.dialog.isVisible()
     # closed and opened again: the figures are cached, so the whole page loads at once (before the
@@ -239,7 +242,7 @@ def done():
 
 @guard
 def reopened():
-    from genai_interview_prep import dashboard
+    from genai_interview_prep.dashboard import controller as dashboard
     c = dashboard.controller
     idx = result["expanded_idx"]
     node = f"document.querySelector('.item.node[data-idx=\"{idx}\"]')"
@@ -256,7 +259,7 @@ def reopened():
 
 @guard
 def collapsed():
-    from genai_interview_prep import dashboard
+    from genai_interview_prep.dashboard import controller as dashboard
     c = dashboard.controller
     result["collapsed"] = {"open_tag": c.topics[result["expanded_idx"]].tag in c.open_tags,
                            "lazy": result["expanded_idx"] in c.lazy}
@@ -298,6 +301,7 @@ def test_real_anki_dashboard(built_package, tmp_path):
     assert {r["tag"] for r in rows + kids if r["weak"]} == set(result["weak_tags"]) & shown
     assert result["dom"]["next"] == 5
     assert result["dom"]["width"] <= result["dom"]["client"] + 1, "horizontal scrolling at 800x600"
+    assert result["dom"]["display"] == "grid"  # web/dashboard.css, served by Anki from the add-on's folder
     # learners read the taxonomy's names, whole: no tag segments, nothing cut off at 800 px
     tax = load_taxonomy(DEFAULT_PATH)
     for r in rows + kids:
@@ -329,7 +333,7 @@ IMPORT_SETTLE_MS = 300
 
 @guard
 def after_import():
-    from genai_interview_prep import dashboard
+    from genai_interview_prep.dashboard import controller as dashboard
     c = dashboard.controller
     c.action.trigger()
     wait_for(lambda: c.dialog is not None and c.topics and not c.computing and c.dialog.loaded, settle,

@@ -1,4 +1,4 @@
-"""The dashboard's plain renderer and message parser (addon/dashboard_html.py) and its settings:
+"""The dashboard's plain renderer and message parser (addon/dashboard/view.py) and its settings:
 escaping of hostile tag names, the strict pycmd grammar, sorting, weakest-topic highlighting,
 night mode, the empty state, and the filtered-deck search of "Study this topic"."""
 from __future__ import annotations
@@ -10,8 +10,9 @@ from html.parser import HTMLParser
 import pytest
 from anki.collection import Collection
 
-from addon import dashboard_html as dh
-from addon import stats
+from addon.common import web
+from addon.dashboard import stats
+from addon.dashboard import view as dh
 
 
 def topic(tag, mastery=50.0, cards=10, new=5, children=(), **kw):
@@ -95,7 +96,7 @@ def test_night_mode_empty_state_and_sparkline():
 
 
 def test_settings_fall_back():
-    from addon.dashboard import settings
+    from addon.core.settings import dashboard as settings
     assert settings(None) == ("GenAI", 30)
     assert settings({"dashboard_root": "Bio::", "dashboard_days": 7}) == ("Bio", 7)
     assert settings({"dashboard_root": "two words", "dashboard_days": 0}) == ("GenAI", 30)
@@ -104,7 +105,7 @@ def test_settings_fall_back():
 
 def test_study_deck_search_and_refresh(tmp_path):
     pytest.importorskip("aqt")
-    from addon.dashboard import make_study_deck, study_searches
+    from addon.dashboard.study import make_study_deck, study_searches
     col = Collection(str(tmp_path / "c.anki2"))
     try:
         for i in range(4):
@@ -131,7 +132,7 @@ def test_study_deck_puts_due_weakest_cards_first(built_package, tmp_path, fsrs):
     pytest.importorskip("aqt")
     from anki.decks import DeckId
 
-    from addon.dashboard import STUDY_NEW_LIMIT, make_study_deck, study_deck_name
+    from addon.dashboard.study import STUDY_NEW_LIMIT, make_study_deck, study_deck_name
     from test_addon_stats import enable_fsrs, import_package
     dist, _, _ = built_package
     col = Collection(str(tmp_path / "h.anki2"))
@@ -304,7 +305,7 @@ def test_learners_read_display_names_not_tag_segments():
 
 def test_names_are_never_cut_off():
     # no ellipsis on topic names at any width: a long name wraps instead
-    css = dh.CSS
+    css = web.read("dashboard.css")
     name_rules = re.findall(r"#genai-dash \.name \{([^}]*)\}", css)
     assert name_rules and all("ellipsis" not in r and "nowrap" not in r for r in name_rules)
     narrow = re.search(r"@media \(max-width: 900px\) \{\s*#genai-dash \.row \{ grid-template-columns: minmax\((\d+)px", css)

@@ -1,7 +1,7 @@
-"""addon/guard.py: a failing handler is recorded, logged and contained; a working one is untouched."""
+"""addon/common/guard.py: a failing handler is recorded, logged and contained; a working one is untouched."""
 import logging
 
-from addon.guard import addon_logger, safe
+from addon.common.guard import addon_logger, safe
 
 
 class Ctl:

@@ -22,7 +22,7 @@ IMPORT_SETTLE_MS = 300
 
 
 def addon_errors():
-    from genai_interview_prep import hooks
+    from genai_interview_prep.panel import controller as hooks
     return list(hooks.controller.errors) if hooks.controller is not None else []
 
 
@@ -44,7 +44,7 @@ def after_import():
 
 
 def controller():
-    from genai_interview_prep import hooks
+    from genai_interview_prep.panel import controller as hooks
     return hooks.controller
 
 
@@ -78,7 +78,8 @@ def read_answer_side():
                       "shortcut": c.action.shortcut().toString()}
     js = ("(function(){var a=[].slice.call(document.querySelectorAll('[data-genai-open]'));"
           "return {links:a.map(function(x){return x.getAttribute('data-genai-open')}),"
-          "text:document.getElementById('genai-root').innerText.slice(0,4000)};})()")
+          "text:document.getElementById('genai-root').innerText.slice(0,4000),"
+          "weight:getComputedStyle(document.querySelector('.gp-head')).fontWeight};})()")
     c.panel.web.evalWithCallback(js, guard(after_dom))
 
 
@@ -151,6 +152,7 @@ def test_real_anki_shows_the_panel_and_opens_a_preview(built_package, tmp_path):
     assert related and related == [r for r in want if r in related] and all(i["state"] == "new" for i in data["related"])
     assert "Other explanations" in a["html"] and "Figures" in a["html"] and "genai-diagram-gan" in a["html"]
     assert result["dom"]["links"] == related  # what the webview really holds
+    assert result["dom"]["weight"] == "600"  # web/panel.css, served by Anki from the add-on's folder
     assert "Related questions" in result["dom"]["text"].replace("RELATED QUESTIONS", "Related questions")
     assert result["dock"]["visible"] and result["dock"]["menu_checked"] and "RightDockWidgetArea" in result["dock"]["area"]
     assert a["update_ms"] < 200 and result["dock"]["width"] >= 300

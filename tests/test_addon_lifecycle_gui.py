@@ -16,7 +16,8 @@ IMPORT_SETTLE_MS = 300
 
 
 def addon_errors():
-    from genai_interview_prep import hooks, lifecycle_ui
+    from genai_interview_prep import lifecycle_ui
+    from genai_interview_prep.panel import controller as hooks
     return list(lifecycle_ui.controller.errors) + list(hooks.controller.errors)
 
 

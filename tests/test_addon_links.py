@@ -1,4 +1,4 @@
-"""The add-on's plain logic (addon/links.py, sanitize.py, panel_html.py, config.py) against a real
+"""The add-on's plain logic (addon/panel/links.py, common/sanitize.py, panel/view.py, core/settings.py) against a real
 collection into which the BUILT package was imported: links, learner states, prerequisites, cloze and
 image origins, the question side, edits / moves / deletions, hostile HTML and the pycmd parser."""
 from __future__ import annotations
@@ -10,9 +10,10 @@ import yaml
 from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
 from anki.scheduler.v3 import CardAnswer
 
-from addon import config as addon_config
-from addon import links, panel_html
-from addon.sanitize import clean
+from addon.core import settings as addon_config
+from addon.panel import links
+from addon.panel import view as panel_html
+from addon.common.sanitize import clean
 
 from conftest import ROOT, committed_questions
 

@@ -21,8 +21,10 @@ def test_build_writes_the_addon(built_package):
         manifest = json.loads(zf.read("manifest.json"))
         assert zf.testzip() is None
         assert zf.read("__init__.py") == (ROOT / "addon" / "__init__.py").read_bytes()
-    for required in ("manifest.json", "__init__.py", "config.json", "config.md", "links.py", "hooks.py",
-                     "panel.py", "panel_html.py", "preview.py", "sanitize.py", "config.py",
+    for required in ("manifest.json", "__init__.py", "config.json", "config.md", "panel/links.py",
+                     "panel/controller.py", "panel/dock.py", "panel/view.py", "panel/preview.py",
+                     "common/sanitize.py", "dashboard/stats.py", "dashboard/report.py", "report.py",
+                     "core/settings.py", "core/notetypes.json",
                      "core/__init__.py", "core/texsafe.py", "core/tex_allowlist.json",
                      "core/topic_names.py", "core/topic_names.json"):
         assert required in names, required
@@ -53,10 +55,10 @@ def test_package_is_deterministic_and_skips_caches(tmp_path):
     (addon / "meta.json").write_text('{"config": {}}')
     import os
     import time
-    os.utime(addon / "links.py", (time.time() + 100, time.time() + 100))  # mtimes never reach the zip
+    os.utime(addon / "panel" / "links.py", (time.time() + 100, time.time() + 100))  # mtimes never reach the zip
     b = addon_package.build(tmp_path / "b", addon_dir=addon).read_bytes()
     assert a == b
-    (addon / "links.py").write_text((addon / "links.py").read_text() + "\n# changed\n")
+    (addon / "panel" / "links.py").write_text((addon / "panel" / "links.py").read_text() + "\n# changed\n")
     assert addon_package.build(tmp_path / "c", addon_dir=addon).read_bytes() != a
 
 
@@ -88,11 +90,12 @@ def test_plain_modules_import_without_the_gui(tmp_path, built_package):
         "import importlib, types\n"
         f"pkg = types.ModuleType('genai_interview_prep'); pkg.__path__ = [{str(target)!r}]\n"
         "sys.modules['genai_interview_prep'] = pkg\n"
-        "for m in ('config', 'sanitize', 'links', 'panel_html', 'core.texsafe'):\n"
+        "for m in ('core.settings', 'common.sanitize', 'panel', 'panel.links', 'panel.view', 'dashboard',\n"
+        "          'dashboard.view', 'dashboard.stats', 'dashboard.readiness', 'dashboard.report', 'core.texsafe'):\n"
         "    importlib.import_module('genai_interview_prep.' + m)\n"
         "from genai_interview_prep.core import texsafe\n"
         "assert texsafe.find_forbidden('\\\\(\\\\href{javascript:x}{y}\\\\)') == ['\\\\href']\n"
-        "from genai_interview_prep import links, panel_html\n"
+        "from genai_interview_prep.panel import links, view as panel_html\n"
         "d = links.PanelData(kind='qa', side='question', topic='RAG', message=links.REVEAL_MESSAGE)\n"
         "print(panel_html.render(d, {}))\n"
         "assert not any(k.split('.')[0] in ('aqt', 'PyQt6') for k in sys.modules)\n"

@@ -79,7 +79,7 @@ def test_weight_rule():
 # ------------------------------------------------------------------ forecast per card
 import datetime as dt  # noqa: E402
 
-from addon import readiness, stats  # noqa: E402
+from addon.dashboard import readiness, stats  # noqa: E402
 from test_addon_stats import answer, enable_fsrs, make_history  # noqa: E402
 
 AHEAD = 20  # days to the interview in the tests
@@ -297,7 +297,7 @@ def test_interview_deck_follows_the_loss_and_undoes(hcol):
 
 # ------------------------------------------------------------------ dashboard page
 def test_dashboard_messages_and_readiness_cells():
-    from addon import dashboard_html as dh
+    from addon.dashboard import view as dh
     assert dh.parse_message("genai-dash:date:2026-12-24") == ("date", "2026-12-24")
     assert dh.parse_message("genai-dash:date:") == ("date", "")
     assert dh.parse_message("genai-dash:interview:3") == ("interview", 3)

@@ -24,7 +24,8 @@ def after_import():
         card.start_timer()
         col.sched.answer_card(col.sched.build_answer(card=card, states=states,
                                                      rating=CardAnswer.GOOD if i % 3 else CardAnswer.EASY))
-    from genai_interview_prep import dashboard, readiness
+    from genai_interview_prep.dashboard import readiness
+    from genai_interview_prep.dashboard import controller as dashboard
     c = dashboard.controller
     result["profile_before"] = aqt.mw.pm.profile.get(dashboard.PROFILE_DATE_KEY)
     result["date"] = (readiness.anki_today(col) + dt.timedelta(days=30)).isoformat()
@@ -35,7 +36,7 @@ def after_import():
 
 @guard
 def set_date():
-    from genai_interview_prep import dashboard
+    from genai_interview_prep.dashboard import controller as dashboard
     c = dashboard.controller
     c.dialog.web.eval("var d=document.getElementById('genai-interview-date'); d.value='" + result["date"] + "';"
                       "d.dispatchEvent(new Event('change', {bubbles: true}));")
@@ -44,7 +45,8 @@ def set_date():
 
 @guard
 def read_page():
-    from genai_interview_prep import dashboard, readiness, stats
+    from genai_interview_prep.dashboard import readiness, stats
+    from genai_interview_prep.dashboard import controller as dashboard
     c = dashboard.controller
     result["profile_after"] = aqt.mw.pm.profile.get(dashboard.PROFILE_DATE_KEY)
     import datetime as dt
@@ -63,7 +65,8 @@ def read_page():
 
 @guard
 def studied():
-    from genai_interview_prep import dashboard, readiness
+    from genai_interview_prep.dashboard import readiness
+    from genai_interview_prep.dashboard import controller as dashboard
     c = dashboard.controller
     col = aqt.mw.col
     info = dict(c.last_study)

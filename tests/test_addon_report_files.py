@@ -1,4 +1,4 @@
-"""`python -m addon.report` only READS the collection it is given (addon/snapshot.py): for every kind
+"""`python -m addon.report` only READS the collection it is given (addon/dashboard/snapshot.py): for every kind
 of file an audit found it changing — a schema-11 collection (genanki's format, the one inside our
 .apkg), an empty fresh collection, a foreign SQLite file, a damaged collection, a collection on
 read-only media, one with an un-checkpointed -wal — the file's bytes and mtime and its folder's
@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from anki.collection import Collection
 
-from addon import snapshot, stats
+from addon.dashboard import snapshot, stats
 from conftest import ROOT
 from test_addon_stats import import_package, make_history
 

@@ -1,4 +1,4 @@
-"""Topic-mastery statistics (addon/stats.py) and the report CLI (addon/report.py) against Anki's own
+"""Topic-mastery statistics (addon/dashboard/stats.py) and the report CLI (addon/dashboard/report.py) against Anki's own
 engine, on a real collection WITH HISTORY: the built package imported, a few dozen cards answered
 through the v3 scheduler with mixed ratings (some answers backdated with `answered_at_millis`), some
 cards made young / mature with the scheduler's own `set_due_date("N!")` (no direct db edits), some
@@ -17,7 +17,7 @@ import pytest
 from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest, SearchNode
 from anki.scheduler.v3 import CardAnswer
 
-from addon import stats
+from addon.dashboard import stats
 
 from conftest import ROOT
 

@@ -1,4 +1,4 @@
-"""The topic roll-up and the 12-week mastery trend of addon/stats.py.
+"""The topic roll-up and the 12-week mastery trend of addon/dashboard/stats.py.
 
 - `_Tree` weights: random tag sets over a small tree, rolled up, must equal a brute-force count of the
   topics each row belongs to (a note with several tags under one topic counts once there).
@@ -17,7 +17,7 @@ import pytest
 from anki.collection import Collection, SearchNode
 from anki.scheduler.v3 import CardAnswer
 
-from addon import stats
+from addon.dashboard import stats
 
 from test_addon_stats import answer, counts_for_retention, import_package
 

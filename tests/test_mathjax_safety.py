@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from addon import panel_html
+from addon.panel import view as panel_html
 from addon.core import texsafe
-from addon.sanitize import clean
+from addon.common.sanitize import clean
 from builder import render
 
 ROOT = Path(__file__).resolve().parents[1]

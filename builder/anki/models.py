@@ -15,6 +15,8 @@ import hashlib
 
 import genanki
 
+from addon.core import notetypes
+
 from .style import CSS
 
 # Bump (YYYYMMDDNN) whenever CSS or template text changes, so a re-import updates the
@@ -23,15 +25,12 @@ STYLE_REVISION = 2026112902
 # style_fingerprint() at that revision; a test fails when templates/CSS change without a bump.
 STYLE_FINGERPRINT = "e0c50cbf94598edb"
 
-QA_MODEL_ID = 1764100000001
-CLOZE_MODEL_ID = 1764100000002
-IO_MODEL_ID = 1764100000003
-FIGURE_MODEL_ID = 1764100000004
-
-QA_FIELDS = ["Question", "Answer", "Figures", "OtherExplanations", "Related", "Sources", "Attribution", "ID"]
-CLOZE_FIELDS = ["Text", "Back Extra", "Origin", "ID", "QuestionID"]
-IO_FIELDS = ["Occlusion", "Image", "Header", "Back Extra", "Comments"]
-FIGURE_FIELDS = ["Prompt", "Image", "Answer", "Related", "ID"]
+# Ids, names and field lists are the note-type specs shared with the add-on (addon/core/notetypes.json).
+SPECS = notetypes.specs()
+QA_MODEL_ID, CLOZE_MODEL_ID, IO_MODEL_ID, FIGURE_MODEL_ID = (SPECS[k].model_id for k in ("qa", "cloze", "io", "figure"))
+QA_FIELDS, CLOZE_FIELDS, IO_FIELDS, FIGURE_FIELDS = (list(SPECS[k].fields) for k in ("qa", "cloze", "io", "figure"))
+# Template names are part of the frozen structure too (one template per type).
+TEMPLATE_NAMES = {"qa": "Question → Answer", "cloze": "Cloze", "io": "Image Occlusion", "figure": "Figure → Answer"}
 
 _QA_FRONT = """<div class="qa-card qa-front">
 <div class="qa-question">{{Question}}</div>
@@ -115,33 +114,20 @@ class ImageOcclusionModel(genanki.Model):
         return data
 
 
-QA_MODEL = genanki.Model(
-    QA_MODEL_ID, "GenAI Interview Prep: Q&A", fields=_fields(QA_FIELDS),
-    templates=[{"name": "Question → Answer", "qfmt": _QA_FRONT, "afmt": _QA_BACK}], css=CSS)
+def _model(kind: str, qfmt: str, afmt: str, cls=genanki.Model, **kwargs) -> genanki.Model:
+    spec = SPECS[kind]
+    return cls(spec.model_id, spec.name, fields=_fields(list(spec.fields), tags=kind == "io"),
+               templates=[{"name": TEMPLATE_NAMES[kind], "qfmt": qfmt, "afmt": afmt}], css=CSS, **kwargs)
 
-CLOZE_MODEL = genanki.Model(
-    CLOZE_MODEL_ID, "GenAI Interview Prep: Cloze", fields=_fields(CLOZE_FIELDS),
-    templates=[{"name": "Cloze", "qfmt": _CLOZE_FRONT, "afmt": _CLOZE_BACK}], css=CSS,
-    model_type=genanki.Model.CLOZE)
 
-IO_MODEL = ImageOcclusionModel(
-    IO_MODEL_ID, "GenAI Interview Prep: Image Occlusion", fields=_fields(IO_FIELDS, tags=True),
-    templates=[{"name": "Image Occlusion", "qfmt": _IO_FRONT, "afmt": _IO_BACK}], css=CSS,
-    model_type=genanki.Model.CLOZE)
-
-FIGURE_MODEL = genanki.Model(
-    FIGURE_MODEL_ID, "GenAI Interview Prep: Figure", fields=_fields(FIGURE_FIELDS),
-    templates=[{"name": "Figure → Answer", "qfmt": _FIG_FRONT, "afmt": _FIG_BACK}], css=CSS)
+QA_MODEL = _model("qa", _QA_FRONT, _QA_BACK)
+CLOZE_MODEL = _model("cloze", _CLOZE_FRONT, _CLOZE_BACK, model_type=genanki.Model.CLOZE)
+IO_MODEL = _model("io", _IO_FRONT, _IO_BACK, ImageOcclusionModel, model_type=genanki.Model.CLOZE)
+FIGURE_MODEL = _model("figure", _FIG_FRONT, _FIG_BACK)
 
 MODELS = (QA_MODEL, CLOZE_MODEL, IO_MODEL, FIGURE_MODEL)
-# What must never change for a given model id (checked by tests against this frozen record).
-FROZEN_STRUCTURE = {
-    QA_MODEL_ID: (QA_FIELDS, ["Question → Answer"]),
-    CLOZE_MODEL_ID: (CLOZE_FIELDS, ["Cloze"]),
-    IO_MODEL_ID: (IO_FIELDS, ["Image Occlusion"]),
-    FIGURE_MODEL_ID: (FIGURE_FIELDS, ["Figure → Answer"]),
-}
-
+# What must never change for a given model id (checked by tests against the built models).
+FROZEN_STRUCTURE = {SPECS[k].model_id: (list(SPECS[k].fields), [TEMPLATE_NAMES[k]]) for k in SPECS}
 
 def style_fingerprint() -> str:
     """Hash of all CSS and template text: a test ties it to STYLE_REVISION."""

@@ -7,7 +7,6 @@ GUIDs come from permanent ids only, never from field text.
 """
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,7 @@ import genanki
 from bs4 import BeautifulSoup
 
 from addon.core import decks as deck_rule
+from addon.core import markup, notetypes
 from addon.core import texsafe
 from addon.core import weights
 
@@ -24,7 +24,7 @@ from ..render import sanitize, text_to_html
 from . import models
 
 ROOT_DECK = deck_rule.ROOT_DECK
-GUID_NS = {"qa": "genai-qa", "cloze": "genai-cloze", "figure": "genai-figure", "io": "genai-io"}
+GUID_NS = notetypes.guid_namespaces()
 MAX_RELATED_SHOWN = 8
 
 
@@ -50,8 +50,7 @@ def card_html(fragment: str) -> str:
     return sanitize(wrap_tables(fragment))
 
 
-def esc(text: str | None) -> str:
-    return html.escape(text or "", quote=True)
+esc = markup.esc
 
 
 tag_safe = deck_rule.tag_safe
@@ -117,7 +116,7 @@ def related_list(ctx: Context, ids: list[str]) -> str:
         topic = ctx.topic_name(r["topics"][0]) if r.get("topics") else ""
         points = "".join(f"<li>{text_to_html(p)}</li>" for p in key_points.points_of(r)[0])
         items.append(f'<details class="qa-rel"><summary>{r.get("question_html") or esc(r["question"])} '
-                     f'<span class="qa-topic">· {esc(topic)}</span> <span class="qa-id">{esc(rid)}</span></summary>'
+                     f'{markup.topic_and_id(topic, rid)}</summary>'
                      f'<ul class="qa-rel-points">{points}</ul></details>')
     return f'<div class="qa-rel-list">{"".join(items)}</div>' if items else ""
 
@@ -249,6 +248,6 @@ def io_note(ctx: Context, fig) -> genanki.Note:
     back = sanitize(f"{fig.answer_html}<div class='qa-label'>All labels</div><ul>{labels}</ul>"
                     + (f"<div class='qa-label'>Questions this diagram illustrates</div>{related}" if related else ""))
     fields = [occlusion_field(fig.labels), f'<img src="{esc(fig.filename)}">',
-              esc(fig.prompt), back, f'<span class="qa-id">{esc(fig.id)}</span>']  # the give-away-checked header
+              esc(fig.prompt), back, markup.id_span(fig.id)]  # the give-away-checked header
     return _Note(model=models.IO_MODEL, fields=fields, tags=_figure_tags(ctx, fig),
                  guid=guid("io", fig.id), sort_field=fig.title)

@@ -15,6 +15,7 @@ import time
 import genanki
 
 from addon.core import decks as deck_rule
+from addon.core import markup
 
 from . import models, notes
 
@@ -81,7 +82,7 @@ def stub(entry: dict, ctx: notes.Context, retired_by_id: dict[str, dict], timest
     else:
         masks = "<br>".join(f"{{{{c{i}::image-occlusion:rect:left=0:top=0:width=.01:height=.01:oi=1}}}}"
                             for i in range(1, cards + 1))
-        fields = [masks, "", line, line, f'<span class="qa-id">{notes.esc(pid)}</span>']
+        fields = [masks, "", line, line, markup.id_span(pid)]
     note = RetiredNote(model=MODEL[kind], fields=fields, tags=[deck_rule.RETIRED_TAG, KIND_TAG[kind]],
                        guid=notes.guid(kind, pid), sort_field=f"retired: {entry.get('question') or pid}"[:200])
     note.mod = max(int(timestamp) + 1, when)

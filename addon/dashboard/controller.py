@@ -6,125 +6,33 @@ collection operations while the dialog is open). The page is loaded once; later 
 content in place, so the opened nodes (remembered by tag) and the scroll position stay, and the
 descendants of a closed node are sent when it is opened. Actions: "Study" creates or refreshes a filtered
 deck for the topic through an undoable CollectionOp; "Browse" opens the browser on the topic.
-Messages from the page are `genai-dash:<action>[:<index>]`, parsed strictly by
-`dashboard_html.parse_message`; topics are referred to by their index in the computed list.
+Messages from the page are `<action>[:<index>]` on the dashboard's channel, parsed strictly by
+core/messages.py; topics are referred to by their index in the computed list. The dialog is
+dialog.py, the page view.py (+ web/dashboard.*), the study deck study.py.
 """
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
 import aqt
-from aqt import gui_hooks
-from aqt.qt import QAction, QDialog, QDialogButtonBox, QTimer, QVBoxLayout, qconnect
+from aqt.qt import QAction, QTimer, qconnect
 
-from . import config as config_mod
-from . import dashboard_html, readiness, stats
-from .guard import addon_logger, safe
+from ..common.guard import accepted, addon_logger, safe
+from ..common.jobs import BackgroundJob
+from ..common.menu import on, tools_action
+from ..core import messages
+from ..core import settings as core_settings
+from . import readiness, stats
+from . import view as dashboard_html
+from .dialog import DashboardDialog
+from .study import make_study_deck, study_deck_name
 
-DEFAULT_ROOT = "GenAI"
-DEFAULT_DAYS = 30
-DECK_PREFIX = "GenAI study::"
-STUDY_LIMIT = 100  # due and learning cards per study deck
-STUDY_NEW_LIMIT = 20  # new cards after them
 PROFILE_DATE_KEY = "genai_interview_date"  # the dashboard's interview date, per profile (overrides the config)
 
 
-def settings(raw: Any) -> tuple[str, int]:
-    """(root tag, retention window days) from the add-on config; invalid values fall back to defaults."""
-    src = raw if isinstance(raw, dict) else {}
-    root = src.get("dashboard_root")
-    if not (isinstance(root, str) and root.strip().strip(":") and not any(c.isspace() for c in root.strip())):
-        root = DEFAULT_ROOT
-    days = src.get("dashboard_days")
-    if not (isinstance(days, int) and not isinstance(days, bool) and 1 <= days <= 3650):
-        days = DEFAULT_DAYS
-    return root.strip().strip(":"), days
-
-
-def study_searches(col, tag: str) -> tuple[str, str]:
-    """(due and learning cards of the topic, its new cards): the two filters of the study deck."""
-    from anki.collection import SearchNode
-    topic = col.build_search_string(SearchNode(tag=tag))
-    active = "-is:suspended -is:buried"
-    return f"{topic} (is:due OR is:learn) {active}", f"{topic} is:new {active}"
-
-
-def study_deck_name(tag: str) -> str:
-    return DECK_PREFIX + tag.replace("::", " › ")
-
-
-def make_study_deck(col, tag: str):
-    """Create or refresh the filtered deck for `tag` (OpChangesWithId; undoable).
-
-    First filter: the topic's due and learning cards, weakest first — lowest FSRS retrievability
-    with FSRS on, shortest interval otherwise (Anki 26.x builds invalid SQL for the retrievability
-    order without FSRS, and for relative overdueness with any tag search). Second filter: some of
-    the topic's new cards in deck order, so a topic with nothing due still has something to study
-    and its coverage grows."""
-    from anki.decks import DeckId
-    name = study_deck_name(tag)
-    existing = col.decks.id_for_name(name)
-    deck = col.sched.get_or_create_filtered_deck(deck_id=DeckId(existing or 0))
-    deck.name = name
-    deck.config.reschedule = True
-    while len(deck.config.search_terms) < 2:
-        deck.config.search_terms.add()
-    del deck.config.search_terms[2:]
-    due, new = deck.config.search_terms
-    due.search, new.search = study_searches(col, tag)
-    due.limit, new.limit = STUDY_LIMIT, STUDY_NEW_LIMIT
-    fsrs = bool(col.get_config("fsrs", False))
-    due.order = due.RETRIEVABILITY_ASCENDING if fsrs else due.INTERVALS_ASCENDING
-    new.order = new.ADDED
-    return col.sched.add_or_update_filtered_deck(deck)
-
-
 _safe = safe("genai-prep dashboard")
-
-
-class DashboardDialog(QDialog):
-    def __init__(self, mw, controller: "DashboardController") -> None:
-        super().__init__(mw)
-        from aqt.webview import AnkiWebView
-        self.controller = controller
-        self.setWindowTitle("Topic mastery")
-        self.resize(980, 680)
-        self.setMinimumSize(640, 480)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        self.web = AnkiWebView(self, title="genai topic mastery")
-        self.web.set_bridge_command(controller.on_message, self)
-        layout.addWidget(self.web)
-        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        qconnect(box.rejected, self.reject)
-        layout.addWidget(box)
-        self.last_html = ""
-        self.loaded = False
-
-    def set_html(self, body: str) -> None:
-        """Load a whole page (the first time, or when the page is not ready for in-place updates)."""
-        self.last_html = body
-        self.loaded = False
-        self.web.stdHtml(body, context=self)
-        # AnkiWebView runs evals only once the page's pycmd bridge is up (domDone): the page may
-        # send its messages from now on
-        self.web.evalWithCallback("window.genaiDash && genaiDash.ready(); 1",
-                                  lambda _r: setattr(self, "loaded", True))
-
-    def update(self, cls: str, inner: str) -> None:
-        """Replace the page's content in place: the scroll position and the open nodes stay."""
-        self.last_html = inner
-        self.web.eval(f"window.genaiDash && genaiDash.update({json.dumps(cls)}, {json.dumps(inner)});")
-
-    def fill(self, idx: int, html: str) -> None:
-        """Descendants of node `idx`, just opened."""
-        self.web.eval(f"window.genaiDash && genaiDash.fill({int(idx)}, {json.dumps(html)});")
-
-    def reject(self) -> None:
-        self.controller.dialog_closed(self)
-        super().reject()
+OPEN_MESSAGE = messages.encode(messages.DASHBOARD, "open")  # the overview screen's link
 
 
 class DashboardController:
@@ -133,8 +41,7 @@ class DashboardController:
         self.log = addon_logger(mw, __name__)
         self.dialog: DashboardDialog | None = None
         self.topics: list[stats.TopicStats] = []
-        self.computing = False
-        self.pending = False
+        self.job = BackgroundJob(mw, again=self.refresh)
         self.sort = "weak"
         self.compute_ms: float | None = None
         self.errors: list[str] = []
@@ -145,37 +52,46 @@ class DashboardController:
         self.lazy: set[int] = set()  # closed nodes of the current page whose children are not sent yet
         self.forecast_days: int | None = None  # days to the interview date of the figures shown
 
+    @property
+    def computing(self) -> bool:
+        return self.job.busy
+
+    @property
+    def pending(self) -> bool:
+        return self.job.pending
+
     def settings(self) -> tuple[str, int]:
         mgr = getattr(self.mw, "addonManager", None)
-        return settings(mgr.getConfig(__name__) if mgr is not None else None)
+        return core_settings.dashboard(mgr.getConfig(__name__) if mgr is not None else None)
 
     def interview_date(self) -> str:
         """`YYYY-MM-DD` or "": the date set in the dashboard for this profile, else the config's."""
         profile = getattr(self.mw.pm, "profile", None) or {}
         if PROFILE_DATE_KEY in profile:
-            return config_mod.interview_date(profile.get(PROFILE_DATE_KEY))
+            return core_settings.interview_date(profile.get(PROFILE_DATE_KEY))
         mgr = getattr(self.mw, "addonManager", None)
         raw = mgr.getConfig(__name__) if mgr is not None else None
-        return config_mod.interview_date(raw.get("interview_date") if isinstance(raw, dict) else None)
+        return core_settings.interview_date(raw.get("interview_date") if isinstance(raw, dict) else None)
 
     def set_interview_date(self, value: str) -> None:
         if getattr(self.mw.pm, "profile", None) is not None:
-            self.mw.pm.profile[PROFILE_DATE_KEY] = config_mod.interview_date(value)
+            self.mw.pm.profile[PROFILE_DATE_KEY] = core_settings.interview_date(value)
 
     # ------------------------------------------------------------ menu / overview
+    @on("main_window_did_init")
     @_safe
     def on_main_window_init(self) -> None:
-        self.action = QAction("GenAI topic mastery", self.mw)
-        qconnect(self.action.triggered, self.open)
-        self.mw.form.menuTools.addAction(self.action)
+        self.action = tools_action(self.mw, "GenAI topic mastery", self.open)
 
+    @on("overview_will_render_content")
     @_safe
     def on_overview_render(self, overview, content) -> None:
         content.table += ('<div style="margin-top:8px"><a href="#" id="genai-dash-link" '
-                          'onclick="pycmd(\'genai-dash:open\');return false;">Topic mastery dashboard</a></div>')
+                          f'onclick="pycmd(\'{OPEN_MESSAGE}\');return false;">Topic mastery dashboard</a></div>')
 
+    @on("webview_did_receive_js_message")
     def on_js_message(self, handled: tuple[bool, Any], message: str, context: Any) -> tuple[bool, Any]:
-        if message == "genai-dash:open":
+        if message == OPEN_MESSAGE:
             from aqt.overview import Overview
             if isinstance(context, Overview):
                 self.open()
@@ -201,8 +117,8 @@ class DashboardController:
             self.dialog = None
 
     def render_html(self, loading: bool = False) -> str:
-        """The whole page (see `show`)."""
-        return dashboard_html.page(self._cls(), self.render_inner(loading))
+        """The page's root element with its content (see `show`)."""
+        return dashboard_html.root(self._cls(), self.render_inner(loading))
 
     def render_inner(self, loading: bool = False) -> str:
         root, days = self.settings()
@@ -237,13 +153,7 @@ class DashboardController:
     def refresh(self, *_args) -> None:
         if self.mw.col is None or self.dialog is None:
             return
-        if self.computing:
-            self.pending = True
-            return
-        self.computing = True
         root, days = self.settings()
-        from aqt.operations import QueryOp
-
         date = readiness.parse_date(self.interview_date())
 
         def op(col):
@@ -259,23 +169,18 @@ class DashboardController:
             self.forecast_days = ahead
             return topics, (time.perf_counter() - started) * 1000
 
-        QueryOp(parent=self.mw, op=op, success=self._computed).failure(self._failed).run_in_background()
+        self.job.start(op, self._computed, self._failed)
 
     @_safe
     def _computed(self, result) -> None:
-        self.computing = False
         self.topics, self.compute_ms = result
         self.show()
-        if self.pending:
-            self.pending = False
-            self.refresh()
 
     def _failed(self, exc: Exception) -> None:
-        self.computing = False
         self.errors.append(f"compute: {type(exc).__name__}: {exc}")
         self.log.error("genai-prep dashboard: compute failed: %s", exc)
         if self.dialog is not None:
-            self.dialog.set_html(dashboard_html.page(self._cls(), "<p>The topic statistics could not be computed "
+            self.dialog.set_html(dashboard_html.root(self._cls(), "<p>The topic statistics could not be computed "
                                                      "(details in the add-on log).</p>"))
 
     def schedule_refresh(self, delay_ms: int = 400) -> None:
@@ -288,6 +193,7 @@ class DashboardController:
         self.timer.start(delay_ms)
 
     # ------------------------------------------------------------ hooks: keep it fresh
+    @on("operation_did_execute")
     @_safe
     def on_operation(self, changes, handler) -> None:
         if handler is self:
@@ -296,10 +202,12 @@ class DashboardController:
                 or changes.browser_table:
             self.schedule_refresh()
 
+    @on("reviewer_did_answer_card")
     @_safe
     def on_answer(self, *_args) -> None:
         self.schedule_refresh(800)
 
+    @on("profile_will_close")
     @_safe
     def on_profile_close(self) -> None:
         if self.dialog is not None:
@@ -312,11 +220,7 @@ class DashboardController:
     # ------------------------------------------------------------ page messages
     @_safe
     def on_message(self, message: str) -> Any:
-        parsed = dashboard_html.parse_message(message)
-        if parsed is None:
-            self.log.warning("genai-prep dashboard: ignored message %r", str(message)[:60])
-            return None
-        action, arg = parsed
+        action, arg = accepted(self, messages.parse_dashboard, message)
         if action == "refresh":
             self.refresh()
         elif action == "sort":
@@ -361,51 +265,44 @@ class DashboardController:
 
     @_safe
     def study(self, tag: str) -> None:
-        from aqt.operations import CollectionOp
-        from aqt.utils import tooltip
-
-        def done(out) -> None:
-            self.last_study = {"tag": tag, "deck_id": int(out.id), "name": study_deck_name(tag)}
-            tooltip(f"Filtered deck ready: {study_deck_name(tag)}")
-            self.mw.col.decks.select(out.id)
-            self.mw.moveToState("overview")
-
-        def failed(exc: Exception) -> None:
-            self.last_study = {"tag": tag, "error": str(exc)}
-            tooltip(f"Nothing to study in {tag} right now." if "no cards" in str(exc).lower()
-                    or "nothing" in str(exc).lower() else f"Could not create the study deck: {exc}")
-
-        CollectionOp(parent=self.dialog or self.mw, op=lambda col: make_study_deck(col, tag)) \
-            .success(done).failure(failed).run_in_background()
+        self._make_deck(lambda col: make_study_deck(col, tag), {"tag": tag}, study_deck_name(tag),
+                        f"Nothing to study in {tag} right now.")
 
     @_safe
     def study_interview(self, tag: str | None) -> None:
         """The filtered deck of the cards most at risk on the interview date (readiness.make_interview_deck)."""
         from types import SimpleNamespace
 
-        from aqt.operations import CollectionOp
         from aqt.utils import tooltip
         date = readiness.parse_date(self.interview_date())
         if date is None:
             tooltip("Set the interview date first.")
             return
         root, _days = self.settings()
-        name = readiness.interview_deck_name(tag)
 
         def op(col):
             changes, did = readiness.make_interview_deck(col, root, tag, date)
             return SimpleNamespace(changes=changes, id=did)
 
+        self._make_deck(op, {"tag": tag, "interview": date.isoformat()}, readiness.interview_deck_name(tag),
+                        f"Nothing to study for the interview in {tag or root}.")
+
+    def _make_deck(self, op, record: dict, name: str, nothing: str) -> None:
+        """Create or refresh a filtered deck through an undoable CollectionOp, then show its overview;
+        what happened is kept in `last_study` (read by the GUI tests)."""
+        from aqt.operations import CollectionOp
+        from aqt.utils import tooltip
+
         def done(out) -> None:
-            self.last_study = {"tag": tag, "deck_id": int(out.id), "name": name, "interview": date.isoformat()}
+            self.last_study = {**record, "deck_id": int(out.id), "name": name}
             tooltip(f"Filtered deck ready: {name}")
             self.mw.col.decks.select(out.id)
             self.mw.moveToState("overview")
 
         def failed(exc: Exception) -> None:
-            self.last_study = {"tag": tag, "error": str(exc), "interview": date.isoformat()}
-            tooltip(f"Nothing to study for the interview in {tag or root}." if "no cards" in str(exc).lower()
-                    else f"Could not create the study deck: {exc}")
+            self.last_study = {**record, "error": str(exc)}
+            text = str(exc).lower()
+            tooltip(nothing if "no cards" in text or "nothing" in text else f"Could not create the study deck: {exc}")
 
         CollectionOp(parent=self.dialog or self.mw, op=op).success(done).failure(failed).run_in_background()
 
@@ -416,19 +313,4 @@ class DashboardController:
         aqt.dialogs.open("Browser", self.mw, search=(search,))
 
 
-controller: DashboardController | None = None
-
-
-def register(mw) -> DashboardController | None:
-    """Register the dashboard's hooks (called once from hooks.register())."""
-    global controller
-    if mw is None or controller is not None:
-        return controller
-    controller = c = DashboardController(mw)
-    gui_hooks.main_window_did_init.append(c.on_main_window_init)
-    gui_hooks.overview_will_render_content.append(c.on_overview_render)
-    gui_hooks.webview_did_receive_js_message.append(c.on_js_message)
-    gui_hooks.operation_did_execute.append(c.on_operation)
-    gui_hooks.reviewer_did_answer_card.append(c.on_answer)
-    gui_hooks.profile_will_close.append(c.on_profile_close)
-    return c
+controller: DashboardController | None = None  # this window's, set by register()

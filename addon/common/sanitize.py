@@ -4,7 +4,7 @@ The builder already sanitizes the fields it writes, but learners edit notes and
 shared decks can contain anything, so field HTML is cleaned again before it
 enters the panel's webview:
 
-- only the tags in `ALLOWED_TAGS` survive; `DROP_WITH_CONTENT` tags (script,
+- only the tags of the shared allow-list (`core/allowlist.json`) survive; `DROP_WITH_CONTENT` tags (script,
   style, iframe, svg, …) disappear with their content, any other tag is
   replaced by its text;
 - only the attributes in `ALLOWED_ATTRIBUTES`; no event handlers, no `style`;
@@ -21,31 +21,12 @@ import re
 
 from bs4 import BeautifulSoup, Comment, Doctype, ProcessingInstruction
 
-from .core import texsafe
+from ..core import allowlist, texsafe
 
-ALLOWED_TAGS = frozenset({
-    "p", "br", "hr", "ul", "ol", "li", "strong", "em", "b", "i", "u", "s", "del",
-    "code", "pre", "blockquote", "sub", "sup", "a", "img", "span", "div",
-    "h3", "h4", "h5", "h6", "details", "summary",
-    "table", "thead", "tbody", "tr", "th", "td",
-})
-DROP_WITH_CONTENT = frozenset({
-    "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "template",
-    "noscript", "svg", "math", "textarea", "select", "button", "input", "form", "link", "meta",
-    "base", "head", "title", "audio", "video", "source", "track", "canvas", "xmp", "noembed",
-})
-ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"},
-    "img": {"src", "alt", "title", "width", "height"},
-    "td": {"align", "colspan", "rowspan"},
-    "th": {"align", "colspan", "rowspan"},
-    "ol": {"start"},
-    "span": {"class"},
-    "div": {"class"},
-    "code": {"class"},
-    "details": {"open"},
-}
-_CLASS = re.compile(r"^(math|math-block|qa-[a-z0-9-]+|language-[A-Za-z0-9_+-]+)$")
+_ALLOW = allowlist.html_allow_list()  # shared with the builder (core/allowlist.json)
+ALLOWED_TAGS = _ALLOW.tags
+DROP_WITH_CONTENT = _ALLOW.drop_with_content
+ALLOWED_ATTRIBUTES = _ALLOW.attributes
 _HREF = re.compile(r"^https?://[^\s\"'<>`]+$", re.IGNORECASE)
 _MEDIA = re.compile(r"^[^\x00-\x1f/\\:?#\"'<>`]{1,200}$")
 _NUMBER = re.compile(r"^[0-9]{1,4}%?$")
@@ -57,8 +38,7 @@ def _clean_attr(tag: str, name: str, value) -> str | None:
         value = " ".join(value)
     value = str(value).strip()
     if name == "class":
-        kept = [c for c in value.split() if _CLASS.match(c)]
-        return " ".join(kept) or None
+        return _ALLOW.classes(value)
     if name == "href":
         return value if _HREF.match(value) else None
     if name == "src":
@@ -108,14 +88,3 @@ def clean(fragment: str | None) -> str:
             attrs["target"] = "_blank"
         tag.attrs = attrs
     return texsafe.neutralize(str(soup))  # on the serialized result: unwrapping can join text
-
-
-def text_of(fragment: str | None) -> str:
-    """Plain text of a field (for matching and titles): tags dropped, whitespace collapsed."""
-    if not fragment:
-        return ""
-    soup = BeautifulSoup(fragment, "html.parser")
-    for tag in soup.find_all(list(DROP_WITH_CONTENT)):
-        tag.decompose()
-    return re.sub(r"\s+", " ", soup.get_text(" ")).strip()
-

@@ -1,50 +1,28 @@
 """HTML of the topic-mastery dashboard (plain Python, no Qt): a collapsible topic tree.
 
 Everything from the collection (tag names) is escaped; actions refer to topics by their INDEX in
-the computed list (`genai-dash:study:<i>`, `genai-dash:browse:<i>`), never by a raw string, and
-`parse_message()` accepts only those exact shapes. No network, no external JS: the trend charts are
+the computed list (`study:<i>`, `browse:<i>` on the dashboard's channel, core/messages.py), never by
+a raw string, and `parse_message()` accepts only those exact shapes. No network, no external JS: the trend charts are
 inline SVG; the tree is a FLAT list of rows (each with its depth), so a tag nested a thousand levels
 deep nests no deeper in the page (Chromium's HTML parser flattens elements nested more than 512
-deep); a few lines of inline JS open / close nodes, send the button clicks and the opening / closing
+deep); a small script (web/dashboard.js) opens / closes nodes, send the button clicks and the opening / closing
 through Anki's pycmd bridge (once it exists), and take in-place updates (`genaiDash`). Closed nodes
 carry no descendants until opened, so thousands of topics still make a small page.
 """
 from __future__ import annotations
 
 import html
-import re
 from typing import Sequence
 
-PREFIX = "genai-dash"
-_MSG = re.compile(r"^genai-dash:(?:(study|browse|expand|collapse):(\d{1,6})|(sort):(weak|name)|(refresh|open))$")
-_MSG_INTERVIEW = re.compile(r"^genai-dash:(?:(date):(\d{4}-\d{2}-\d{2})?|(interview):(\d{1,6}|all))$")
+from ..common import web
+from ..core import messages
+from ..core.settings import DEFAULT_ROOT
+
 WEAKEST_N = 5
 WEAK_BELOW = 50  # mastery under which a started topic counts as weak
 
 
-def parse_message(message: object) -> tuple[str, object] | None:
-    """('study'|'browse'|'expand'|'collapse', index) / ('sort', 'weak'|'name') / ('refresh'|'open', None),
-    else None."""
-    if not isinstance(message, str) or len(message) > 64:
-        return None
-    m = _MSG.fullmatch(message)
-    if not m:
-        return _parse_interview(message)
-    if m.group(1):
-        return m.group(1), int(m.group(2))
-    if m.group(3):
-        return "sort", m.group(4)
-    return m.group(5), None
-
-
-def _parse_interview(message: str) -> tuple[str, object] | None:
-    """('date', 'YYYY-MM-DD' or '' to clear) / ('interview', topic index or 'all'), else None."""
-    m = _MSG_INTERVIEW.fullmatch(message)
-    if not m:
-        return None
-    if m.group(1):
-        return "date", m.group(2) or ""
-    return "interview", "all" if m.group(4) == "all" else int(m.group(4))
+parse_message = messages.parse_dashboard  # the page's messages (core/messages.py)
 
 
 def esc(value: object) -> str:
@@ -268,124 +246,22 @@ class _TreeHtml:
         return "".join(out)
 
 
-CSS = """
-#genai-dash { font-family: system-ui, sans-serif; font-size: 13px; color: var(--fg, #222); padding: 6px 10px; }
-#genai-dash.night { --fg: #e6e6e6; --muted: #a0a0a0; --line: #444; --weak: #4a2a2a; --card: #2c2c2c; }
-#genai-dash { --muted: #666; --line: #ddd; --weak: #fde8e8; --card: #f7f7f7; }
-#genai-dash.night { color: #e6e6e6; }
-#genai-dash h2 { font-size: 16px; margin: 4px 0 6px; }
-#genai-dash .bar-top { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin-bottom: 6px; }
-#genai-dash .legend span { display: inline-block; margin-right: 8px; color: var(--muted); }
-#genai-dash .legend i { display: inline-block; width: 10px; height: 10px; margin-right: 3px; vertical-align: middle; }
-#genai-dash .next { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: 6px 8px; margin: 6px 0; }
-#genai-dash .next ol { margin: 4px 0; padding-left: 22px; }
-#genai-dash .next li { margin: 3px 0; }
-#genai-dash .next .why { color: var(--muted); }
-#genai-dash .row { display: grid; grid-template-columns: minmax(110px, 1.6fr) 40px minmax(80px, 1.2fr) 48px 96px 110px 80px 50px 98px 112px;
-  align-items: center; gap: 6px; padding: 2px 0; border-bottom: 1px solid var(--line); }
-#genai-dash .row.weak { background: var(--weak); }
-#genai-dash .row.head { font-size: 11px; color: var(--muted); border-bottom: 1px solid var(--line); font-weight: 600; }
-#genai-dash .row.head .name { font-weight: 600; }
-#genai-dash .row.head .mastery { font-weight: 600; }
-#genai-dash .name { white-space: normal; overflow-wrap: anywhere; font-weight: 600; }  /* never cut a name */
-#genai-dash .num, #genai-dash .cards { color: var(--muted); white-space: nowrap; font-variant-numeric: tabular-nums;
-  overflow: hidden; text-overflow: ellipsis; }
-#genai-dash .mastery { font-weight: 700; text-align: right; font-variant-numeric: tabular-nums; }
-#genai-dash .bar { display: flex; height: 10px; border-radius: 3px; overflow: hidden; background: var(--line); }
-#genai-dash .seg.new, #genai-dash .legend .new { background: #6baed6; }
-#genai-dash .seg.learning, #genai-dash .legend .learning { background: #fd8d3c; }
-#genai-dash .seg.young, #genai-dash .legend .young { background: #74c476; }
-#genai-dash .seg.mature, #genai-dash .legend .mature { background: #238b45; }
-#genai-dash .seg.suspended, #genai-dash .legend .suspended { background: #bdbd22; }
-#genai-dash .seg.buried, #genai-dash .legend .buried { background: #969696; }
-#genai-dash .item.node { cursor: pointer; }
-#genai-dash .item.node .name::before { content: "▸ "; }
-#genai-dash .item.node.open .name::before { content: "▾ "; }
-#genai-dash .leaf .name::before { content: "  "; white-space: pre; }
-#genai-dash button { font-size: 11px; padding: 1px 6px; }
-#genai-dash .acts { white-space: nowrap; }
-#genai-dash .spark { color: #3182bd; }
-#genai-dash.night .spark { color: #9ecae1; }
-#genai-dash .mastery .ready { display: block; font-size: 10px; font-weight: 400; color: var(--muted); }
-#genai-dash .interview { margin: 4px 0; }
-#genai-dash .interview .why { color: var(--muted); }
-#genai-dash .foot { color: var(--muted); margin-top: 8px; font-size: 11px; }
-@media (max-width: 900px) {
-  #genai-dash .row { grid-template-columns: minmax(170px, 3fr) minmax(40px, 0.6fr) 46px 86px 52px 50px 80px 112px; }
-  #genai-dash .row .cards, #genai-dash .row .r { display: none; }
-  #genai-dash .spark { width: 80px; }
-}
-"""
+ASSETS = ("dashboard.css", "dashboard.js")  # web/: styles, and the script (tree, clicks, in-place updates)
 
-JS = """
-(function(){
-  var root = document.getElementById('genai-dash');
-  // pycmd is defined by Anki's bridge script once its QWebChannel is up, which can be after this
-  // script runs: messages wait in a queue until then (`ready`, called from Python, whose evals
-  // AnkiWebView holds back until the bridge reports domDone).
-  var queue = [], ready = false;
-  function send(msg){
-    if (ready || typeof pycmd === 'function') { ready = true; flush(); pycmd(msg); } else { queue.push(msg); }
-  }
-  function flush(){ while (queue.length) pycmd(queue.shift()); }
-  function depth(el){ return parseInt(el.getAttribute('data-depth'), 10); }
-  function node(idx){ return root.querySelector('.item.node[data-idx="' + idx + '"]'); }
-  function close(item){
-    var d = depth(item);
-    while (item.nextElementSibling && depth(item.nextElementSibling) > d) item.nextElementSibling.remove();
-    item.classList.remove('open'); item.setAttribute('aria-expanded', 'false'); item.setAttribute('data-lazy', '1');
-  }
-  function toggle(item){
-    var idx = item.getAttribute('data-idx');
-    if (!/^[0-9]+$/.test(idx)) return;
-    var opening = !item.classList.contains('open');
-    if (opening) { item.classList.add('open'); item.setAttribute('aria-expanded', 'true'); } else { close(item); }
-    send('genai-dash:' + (opening ? 'expand' : 'collapse') + ':' + idx);
-  }
-  window.genaiDash = {
-    ready: function(){ ready = true; flush(); },
-    update: function(cls, html){ root.className = cls; root.innerHTML = html; },
-    fill: function(idx, html){  // the descendants of a node just opened (ignored if closed again meanwhile)
-      var item = node(idx);
-      if (item && item.classList.contains('open') && item.hasAttribute('data-lazy')) {
-        item.removeAttribute('data-lazy'); item.insertAdjacentHTML('afterend', html);
-      }
-    }
-  };
-  root.addEventListener('click', function(ev){
-    var el = ev.target.closest('button[data-act], a[data-act]');
-    if (!el) {
-      var item = ev.target.closest('.item.node');
-      if (item) toggle(item);
-      return;
-    }
-    ev.preventDefault(); ev.stopPropagation();
-    var act = el.getAttribute('data-act'), arg = el.getAttribute('data-arg') || el.getAttribute('data-idx');
-    if (!/^(study|browse|sort|refresh|interview)$/.test(act)) return;
-    send('genai-dash:' + act + (arg ? ':' + arg : ''));
-  });
-  root.addEventListener('change', function(ev){
-    if (ev.target && ev.target.id === 'genai-interview-date') {
-      var v = ev.target.value || '';
-      if (v === '' || /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(v)) send('genai-dash:date:' + v);
-    }
-  });
-  root.addEventListener('keydown', function(ev){
-    if ((ev.key === 'Enter' || ev.key === ' ') && ev.target.matches && ev.target.matches('.item.node')) {
-      ev.preventDefault(); toggle(ev.target);
-    }
-  });
-})();
-"""
+
+def root(cls: str, inner: str) -> str:
+    """The root element, whose content `genaiDash.update` (web/dashboard.js) replaces in place, keeping
+    the scroll position and the open nodes; it carries the message channel the script sends on."""
+    return f'<div id="genai-dash" class="{esc(cls)}" {messages.page_attributes(messages.DASHBOARD)}>{inner}</div>'
 
 
 def page(cls: str, inner: str) -> str:
-    """The whole page: style, the root element (whose content `genaiDash.update` replaces in place,
-    keeping the scroll position and the open nodes) and the script."""
-    return f'<style>{CSS}</style><div id="genai-dash" class="{esc(cls)}">{inner}</div><script>{JS}</script>'
+    """The whole page with its styles and script inlined (outside Anki, which loads them by URL)."""
+    style, script = web.inline(*ASSETS)
+    return style + root(cls, inner) + script
 
 
-def render(topics: Sequence, *, sort: str = "weak", night: bool = False, days: int = 30, root: str = "GenAI",
+def render(topics: Sequence, *, sort: str = "weak", night: bool = False, days: int = 30, root: str = DEFAULT_ROOT,
            computed_ms: float | None = None, open_tags: set[str] | None = None,
            lazy: set[int] | None = None) -> str:
     """The dashboard page for the computed topic list (see `page` and `render_inner`)."""
@@ -404,7 +280,7 @@ def trail(topics: Sequence, i: int) -> str:
     return " › ".join(reversed(names))
 
 
-def render_inner(topics: Sequence, *, sort: str = "weak", days: int = 30, root: str = "GenAI",
+def render_inner(topics: Sequence, *, sort: str = "weak", days: int = 30, root: str = DEFAULT_ROOT,
                  computed_ms: float | None = None, open_tags: set[str] | None = None,
                  lazy: set[int] | None = None, interview: str = "") -> str:
     """The content of the root element: header, the interview bar (`interview_bar`, pre-rendered),

@@ -1,6 +1,6 @@
 """Topic-mastery statistics for a hierarchical tag tree (plain Python + SQL, no Qt).
 
-`compute(col, root="GenAI", days=30, now=None) -> list[TopicStats]` answers "which topics do
+`compute(col, root=DEFAULT_ROOT, days=30, now=None) -> list[TopicStats]` answers "which topics do
 I really know, and what do I study next?" for every tag under `root` (the root itself and every
 intermediate level of `a::b::c`), in exactly two SQL statements on Anki's own connection:
 
@@ -57,9 +57,10 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .core import topic_names
+from ..core import cards, topic_names
+from ..core.settings import DEFAULT_ROOT
 
-MATURE_IVL = 21
+MATURE_IVL = cards.MATURE_IVL
 TREND_WEEKS = 12
 TREND_RET_WEEKS = 4  # retention window used for each weekly trend snapshot
 DAY_MS = 86_400_000
@@ -265,10 +266,10 @@ def _cache_key(col, root: str, days: int, now: int | None) -> tuple:
             _fsrs_enabled(col), col.sched.today)
 
 
-def compute(col, root: str = "GenAI", days: int = 30, now: int | None = None,
+def compute(col, root: str = DEFAULT_ROOT, days: int = 30, now: int | None = None,
             use_cache: bool = True) -> list[TopicStats]:
     """Statistics for `root` and every tag level under it, sorted by tag (case-insensitive)."""
-    root = (root or "GenAI").strip().strip(":") or "GenAI"
+    root = (root or DEFAULT_ROOT).strip().strip(":") or DEFAULT_ROOT
     days = max(1, int(days))
     key = _cache_key(col, root, days, now) if use_cache else None
     if key is not None and key in _cache:

@@ -4,10 +4,12 @@ from __future__ import annotations
 import json
 from typing import Callable
 
+import aqt
 from aqt.qt import QDockWidget, Qt, QWidget
 from aqt.webview import AnkiWebView
 
-from .panel_html import page_body
+from ..common import web
+from . import view
 
 OBJECT_NAME = "genaiPrepLinksPanel"
 
@@ -22,7 +24,7 @@ class LinksPanel(QDockWidget):
                          | QDockWidget.DockWidgetFeature.DockWidgetMovable)
         self.web = AnkiWebView(parent=self, title="genai linked explanations")
         self.web.set_bridge_command(on_message, self)
-        self.web.stdHtml(page_body(), context=self)
+        self.web.stdHtml(view.root_html(), context=self, **web.assets(aqt.mw, *view.ASSETS))
         self.web.setMinimumWidth(200)
         self.setWidget(self.web)
         self.resize(width, self.height())

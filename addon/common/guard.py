@@ -40,3 +40,13 @@ def safe(label: str, on_error: Callable[[Any], None] | None = None) -> Callable:
                 return None
         return wrapper
     return decorate
+
+
+def accepted(controller: Any, parse: Callable[[Any], Any], message: Any) -> tuple[Any, Any]:
+    """(action, argument) = `parse(message)`; a message it refuses (any page, even a shared deck's card,
+    can call pycmd) is logged on the controller and ignored: (None, None)."""
+    parsed = parse(message)
+    if parsed is None:
+        controller.log.warning("genai-prep: ignored message %r", str(message)[:60])
+        return None, None
+    return parsed

@@ -12,7 +12,7 @@ queries (`notes.id IN (…)`, `cards.nid IN (…)`), all parameterised.
 
 What links where:
 - Q&A note: its own OtherExplanations and Figures, and the questions whose ids
-  are in its Related field (`<span class="qa-id">q0042</span>`);
+  are in its Related field (`qa-id` spans, core/markup.py);
 - Cloze note: the Q&A note named in QuestionID (its question, explanation,
   other explanations, figures, related questions);
 - Figure / Image Occlusion note: the Q&A notes it illustrates — the builder
@@ -47,74 +47,26 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-QA_MODEL_ID = 1764100000001
-CLOZE_MODEL_ID = 1764100000002
-IO_MODEL_ID = 1764100000003
-FIGURE_MODEL_ID = 1764100000004
-MODEL_NAMES = {
-    "qa": "GenAI Interview Prep: Q&A",
-    "cloze": "GenAI Interview Prep: Cloze",
-    "io": "GenAI Interview Prep: Image Occlusion",
-    "figure": "GenAI Interview Prep: Figure",
-}
-MODEL_IDS = {"qa": QA_MODEL_ID, "cloze": CLOZE_MODEL_ID, "io": IO_MODEL_ID, "figure": FIGURE_MODEL_ID}
-REQUIRED_FIELDS = {
-    "qa": ("Question", "Answer", "Figures", "OtherExplanations", "Related", "ID"),
-    "cloze": ("QuestionID",),
-    "io": ("Back Extra",),
-    "figure": ("Related",),
-}
-# Where a note lists the Q&A notes it links to (qa-id spans).
-LINK_FIELD = {"qa": "Related", "io": "Back Extra", "figure": "Related"}
+from ..core import notetypes
+from ..core.notetypes import NoteTypes, find_note_types  # noqa: F401 (the finder, used here and by readiness)
+from ..core.cards import card_state
+from ..core.ids import ID_RE
+from ..core.markup import link_ids, linked_topics
+from ..core.messages import parse_panel as parse_pycmd
+from ..core.settings import DEFAULT_ROOT
 
-ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
-_QA_ID_SPAN = re.compile(r'<span class="qa-id">\s*([^<]{1,64}?)\s*</span>')
-_TOPIC_AND_ID = re.compile(
-    r'<span class="qa-topic">\s*(?:·|&middot;|&#183;)?\s*([^<]{0,120}?)\s*</span>\s*<span class="qa-id">\s*([^<]{1,64}?)\s*</span>')
+SPECS = notetypes.specs()
+MODEL_NAMES = notetypes.model_names()
+MODEL_IDS = notetypes.model_ids()
+QA_MODEL_ID = MODEL_IDS["qa"]
+# Where a note lists the Q&A notes it links to (qa-id spans).
+LINK_FIELD = {k: s.link_field for k, s in SPECS.items() if k != "cloze"}
 _TAG = re.compile(r"<[^>]*>")
 _WS = re.compile(r"\s+")
 SQL_CHUNK = 500  # ids per IN (…) query, far below SQLite's variable limit
 
-STATES = ("new", "learning", "young", "mature", "suspended", "unavailable")
-MATURE_IVL = 21
-
 
 # ---------------------------------------------------------------- note types and index
-
-@dataclass
-class NoteTypes:
-    """Our note types in one collection: kind by model id, field positions by model id."""
-
-    kind_by_mid: dict[int, str] = field(default_factory=dict)
-    fields_by_mid: dict[int, dict[str, int]] = field(default_factory=dict)
-
-    def mids(self, kind: str) -> list[int]:
-        return sorted(mid for mid, k in self.kind_by_mid.items() if k == kind)
-
-    def field(self, mid: int, fields: list[str], name: str) -> str:
-        idx = self.fields_by_mid.get(mid, {}).get(name)
-        return fields[idx] if idx is not None and idx < len(fields) else ""
-
-
-def find_note_types(col) -> NoteTypes:
-    """Our note types: by model id, or by name (a copy imported as "Name" or "Name+")."""
-    nt = NoteTypes()
-    wanted_names = {v: k for k, v in MODEL_NAMES.items()}
-    wanted_ids = {v: k for k, v in MODEL_IDS.items()}
-    for entry in col.models.all_names_and_ids():
-        mid, name = int(entry.id), entry.name
-        kind = wanted_ids.get(mid) or wanted_names.get(name) or wanted_names.get(name.rstrip("+"))
-        if kind is None:
-            continue
-        model = col.models.get(mid)
-        if not model:
-            continue
-        fmap = {f["name"]: f["ord"] for f in model["flds"]}
-        if all(f in fmap for f in REQUIRED_FIELDS[kind]):
-            nt.kind_by_mid[mid] = kind
-            nt.fields_by_mid[mid] = fmap
-    return nt
-
 
 @dataclass
 class LinkIndex:
@@ -135,7 +87,7 @@ def build_index(col) -> LinkIndex:
     types = find_note_types(col)
     by_qid: dict[str, int] = {}
     for mid in types.mids("qa"):
-        idx = types.fields_by_mid[mid]["ID"]
+        idx = types.fields_by_mid[mid][SPECS["qa"].id_field]
         for nid, flds in col.db.all("select id, flds from notes where mid = ? order by id", mid):
             parts = flds.split("\x1f")
             if idx < len(parts):
@@ -152,26 +104,12 @@ def plain(fragment: str) -> str:
     return _WS.sub(" ", html.unescape(_TAG.sub(" ", fragment or ""))).strip()
 
 
-def link_ids(fragment: str) -> list[str]:
-    """Well-formed permanent ids in `qa-id` spans, in order, without duplicates."""
-    out: list[str] = []
-    for m in _QA_ID_SPAN.finditer(fragment or ""):
-        qid = html.unescape(m.group(1)).strip()
-        if ID_RE.match(qid) and qid not in out:
-            out.append(qid)
-    return out
-
-
-def linked_topics(fragment: str) -> dict[str, str]:
-    """id -> topic name from a builder Related list (`· Topic` span before the id span)."""
-    return {html.unescape(m.group(2)).strip(): html.unescape(m.group(1)).strip()
-            for m in _TOPIC_AND_ID.finditer(fragment or "")}
-
-
-def topic_from_tags(tags: str | list[str]) -> str:
-    """Display name of the most specific GenAI:: topic tag ("GenAI::Transformers::Self_Attention" -> "Self Attention")."""
+def topic_from_tags(tags: str | list[str], root: str = DEFAULT_ROOT) -> str:
+    """Display name of the most specific topic tag under `root` (the dashboard's root tag, matched
+    without case as Anki does): "GenAI::Transformers::Self_Attention" -> "Self Attention"."""
     items = tags.split() if isinstance(tags, str) else list(tags)
-    topics = [t for t in items if t.startswith("GenAI::")]
+    prefix = root.casefold() + "::"
+    topics = [t for t in items if t.casefold().startswith(prefix)]
     if not topics:
         return ""
     best = max(topics, key=lambda t: (t.count("::"), -items.index(t)))
@@ -260,19 +198,13 @@ class Linked:
 
 
 @dataclass
-class Subject:
+class Subject(Linked):
     """A Q&A note the card is about: the card's own note, a cloze's origin, a figure's questions."""
 
-    qid: str
-    available: bool
-    question_html: str = ""  # raw field HTML: panel_html sanitizes it
+    question_html: str = ""  # raw field HTML: the view sanitizes it
     answer_html: str = ""
     others_html: str = ""
     figures_html: str = ""
-    topic: str = ""
-    state: str = "unavailable"
-    note_id: int = 0
-    card_id: int = 0
 
 
 @dataclass
@@ -292,16 +224,6 @@ class PanelData:
 
 REVEAL_MESSAGE = "Reveal the answer to see linked explanations."
 NOT_OURS_MESSAGE = "This card is not from the GenAI Interview Prep decks."
-
-
-def card_state(ctype: int, queue: int, ivl: int) -> str:
-    if queue == -1:
-        return "suspended"
-    if ctype == 0:
-        return "new"
-    if ctype in (1, 3):
-        return "learning"
-    return "mature" if ivl >= MATURE_IVL else "young"
 
 
 def _chunks(items: list[int]):
@@ -335,30 +257,28 @@ def _resolve(col, index: LinkIndex, qids: list[str]) -> dict[str, tuple[int, lis
             index.stale = True
             continue
         mid, fields, tags, state, cid = row
-        if index.types.kind_by_mid.get(mid) != "qa" or plain(index.types.field(mid, fields, "ID")) != qid:
+        if index.types.kind_by_mid.get(mid) != "qa" or plain(index.types.field(mid, fields, SPECS["qa"].id_field)) != qid:
             index.stale = True  # note type changed or its ID edited
             continue
         out[qid] = (mid, fields, tags, state, cid, nid)
     return out
 
 
-def panel_data(col, index: LinkIndex, note, side: str, max_related: int = 8) -> PanelData:
-    """Everything the panel shows for one card (`note` = the card's note, `side` question|answer)."""
+def panel_data(col, index: LinkIndex, note, side: str, max_related: int = 8, root: str = DEFAULT_ROOT) -> PanelData:
+    """Everything the panel shows for one card (`note` = the card's note, `side` question|answer;
+    topics are named from the tags under `root`, the dashboard's root tag)."""
     types = index.types
     kind = types.kind_by_mid.get(note.mid)
     if kind is None:
         return PanelData(kind="other", side=side, message=NOT_OURS_MESSAGE)
     fields = list(note.fields)
-    data = PanelData(kind=kind, side=side, topic=topic_from_tags(note.tags))
-    if kind == "qa":
-        data.own_id = plain(types.field(note.mid, fields, "ID"))
-    elif kind == "cloze":
-        data.own_id = plain(types.field(note.mid, fields, "ID"))
-    elif kind == "io":
-        ids = link_ids(types.field(note.mid, fields, "Comments"))
+    data = PanelData(kind=kind, side=side, topic=topic_from_tags(note.tags, root))
+    own = types.field(note.mid, fields, SPECS[kind].id_field)
+    if kind == "io":  # a qa-id span in Comments
+        ids = link_ids(own)
         data.own_id = ids[0] if ids else ""
-    elif kind == "figure":
-        data.own_id = plain(types.field(note.mid, fields, "ID"))
+    else:
+        data.own_id = plain(own)
     if side != "answer":  # never spoil the answer: topic only
         data.message = REVEAL_MESSAGE
         return data
@@ -370,7 +290,7 @@ def panel_data(col, index: LinkIndex, note, side: str, max_related: int = 8) -> 
         resolved = own
     else:
         if kind == "cloze":
-            qid = plain(types.field(note.mid, fields, "QuestionID"))
+            qid = plain(types.field(note.mid, fields, SPECS["cloze"].link_field))
             subject_ids = [qid] if ID_RE.match(qid) else []
         else:
             subject_ids = link_ids(types.field(note.mid, fields, LINK_FIELD[kind]))
@@ -384,7 +304,7 @@ def panel_data(col, index: LinkIndex, note, side: str, max_related: int = 8) -> 
         data.subjects.append(Subject(
             qid=qid, available=True, question_html=types.field(mid, f, "Question"),
             answer_html=types.field(mid, f, "Answer"), others_html=types.field(mid, f, "OtherExplanations"),
-            figures_html=types.field(mid, f, "Figures"), topic=topic_from_tags(tags), state=state,
+            figures_html=types.field(mid, f, "Figures"), topic=topic_from_tags(tags, root), state=state,
             note_id=nid, card_id=cid))
     if kind != "qa" and not data.topic and data.subjects:
         data.topic = next((s.topic for s in data.subjects if s.topic), "")
@@ -414,7 +334,7 @@ def panel_data(col, index: LinkIndex, note, side: str, max_related: int = 8) -> 
         else:
             mid, f, tags, state, cid, nid = row
             text = plain(types.field(mid, f, "Question"))
-            item = Linked(qid=rid, available=True, question=text, topic=topics.get(rid) or topic_from_tags(tags),
+            item = Linked(qid=rid, available=True, question=text, topic=topics.get(rid) or topic_from_tags(tags, root),
                           state=state, note_id=nid, card_id=cid)
             target = data.prerequisites if is_prerequisite(text, current_text) else data.related
         if len(target) < max_related:
@@ -423,18 +343,6 @@ def panel_data(col, index: LinkIndex, note, side: str, max_related: int = 8) -> 
 
 
 # ---------------------------------------------------------------- messages from the panel webview
-
-PYCMD_PREFIX = "genai-prep:"
-_PYCMD = re.compile(r"^genai-prep:(open|browse):([A-Za-z0-9][A-Za-z0-9_.\-]{0,63})$")
-
-
-def parse_pycmd(message: Any) -> tuple[str, str] | None:
-    """("open"|"browse", permanent id) for a well-formed add-on message, None for anything else."""
-    if not isinstance(message, str) or len(message) > 100:
-        return None
-    m = _PYCMD.match(message)
-    return (m.group(1), m.group(2)) if m else None
-
 
 def find_qa_note_id(col, index: LinkIndex, qid: str) -> int | None:
     """Current note id of the Q&A note with permanent id `qid` (verified), else None."""

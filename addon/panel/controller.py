@@ -1,20 +1,21 @@
-"""All hook registrations and the glue between Anki and the plain modules (Qt-thin).
+"""The panel's controller: the glue between Anki's reviewer and the plain modules (Qt-thin).
 
-`register()` is the only entry point (called from `__init__.py`). Every handler
-is wrapped by `_safe`: an exception is logged and shown as a short message in
-the panel, and never reaches the reviewer.
+`register()` (from the package's register()) creates it and appends its handlers to Anki's hooks.
+Every handler is wrapped by `_safe`: an exception is logged and shown as a short message in the
+panel, and never reaches the reviewer. The link index is rebuilt in the background after changes.
 """
 from __future__ import annotations
 
 from typing import Any
 
-import aqt
-from aqt import gui_hooks
-from aqt.qt import QAction, QKeySequence, qconnect
+from aqt.qt import QAction, qconnect
 
-from . import config as config_mod
-from . import links, panel_html
-from .guard import addon_logger, safe
+from ..common.guard import accepted, addon_logger, safe
+from ..common.jobs import BackgroundJob
+from ..common.menu import on, tools_action
+from ..core import settings as config_mod
+from . import links
+from . import view as panel_html
 
 PROFILE_KEY = "genai_prep_panel_visible"
 ERROR_MESSAGE = "The linked-explanations panel hit an error (details in the add-on log). Reviewing is not affected."
@@ -33,10 +34,9 @@ class Controller:
 
     def __init__(self, mw) -> None:
         self.mw = mw
-        self.log = addon_logger(aqt.mw, __name__)
+        self.log = addon_logger(mw, __name__)
         self.index: links.LinkIndex | None = None
-        self.building = False
-        self.rebuild_pending = False
+        self.job = BackgroundJob(mw, again=self.rebuild_index)
         self.panel = None
         self.action: QAction | None = None
         self.current: tuple[Any, str] | None = None  # (card, side)
@@ -44,6 +44,10 @@ class Controller:
         self.last_seconds = 0.0
         self.errors: list[str] = []
         self.previewers: list[Any] = []
+
+    @property
+    def building(self) -> bool:
+        return self.job.busy
 
     # ------------------------------------------------------------ config / visibility
     def cfg(self) -> dict:
@@ -58,18 +62,15 @@ class Controller:
             self.mw.pm.profile[PROFILE_KEY] = bool(visible)
 
     # ------------------------------------------------------------ setup
+    @on("main_window_did_init")
     @_safe
     def on_main_window_init(self) -> None:
-        cfg = self.cfg()
-        self.action = QAction("GenAI linked explanations", self.mw)
-        self.action.setCheckable(True)
-        self.action.setShortcut(QKeySequence(cfg["shortcut"]))
-        qconnect(self.action.triggered, self.toggle)
-        self.mw.form.menuTools.addAction(self.action)
+        self.action = tools_action(self.mw, "GenAI linked explanations", self.toggle, self.cfg()["shortcut"],
+                                   checkable=True)
 
     def ensure_panel(self):
         if self.panel is None:
-            from .panel import LinksPanel
+            from .dock import LinksPanel
             cfg = self.cfg()
             self.panel = LinksPanel(self.mw, self.on_message, cfg["panel_width"])
             self.mw.addDockWidget(self.panel.area(cfg["panel_side"]), self.panel)
@@ -112,32 +113,21 @@ class Controller:
     # ------------------------------------------------------------ index
     @_safe
     def rebuild_index(self) -> None:
-        if self.mw.col is None:
-            return
-        if self.building:
-            self.rebuild_pending = True
-            return
-        self.building = True
-        from aqt.operations import QueryOp
-        QueryOp(parent=self.mw, op=links.build_index, success=self._index_built) \
-            .failure(self._index_failed).run_in_background()
+        if self.mw.col is not None:
+            self.job.start(links.build_index, self._index_built, self._index_failed)
 
     @_safe
     def _index_built(self, index: links.LinkIndex) -> None:
-        self.building = False
         self.index = index
         self.log.info("genai-prep: index of %d questions built in %.3f s", len(index), index.build_seconds)
-        if self.rebuild_pending:
-            self.rebuild_pending = False
-            self.rebuild_index()
         self.refresh()
 
     def _index_failed(self, exc: Exception) -> None:
-        self.building = False
         self.errors.append(f"index: {type(exc).__name__}: {exc}")
         self.log.error("genai-prep: index build failed: %s", exc)
 
     # ------------------------------------------------------------ hooks
+    @on("profile_did_open")
     @_safe
     def on_profile_open(self) -> None:
         self.index = None
@@ -145,6 +135,7 @@ class Controller:
         if self.action is not None:
             self.action.setChecked(self.wanted_visible())
 
+    @on("profile_will_close")
     @_safe
     def on_profile_close(self) -> None:
         self.index = None
@@ -156,24 +147,29 @@ class Controller:
             self.panel.deleteLater()
             self.panel = None
 
+    @on("state_did_change")
     @_safe
     def on_state_change(self, new_state: str, old_state: str) -> None:
         self._apply_visibility()
 
+    @on("operation_did_execute")
     @_safe
     def on_operation(self, changes, handler) -> None:
         if changes.note or changes.note_text or changes.notetype:
             self.rebuild_index()
 
+    @on("sync_did_finish")
     @_safe
     def on_sync_finished(self) -> None:
         self.rebuild_index()
 
+    @on("reviewer_did_show_question")
     @_safe
     def on_show_question(self, card) -> None:
         self.current = (card, "question")
         self.refresh()
 
+    @on("reviewer_did_show_answer")
     @_safe
     def on_show_answer(self, card) -> None:
         self.current = (card, "answer")
@@ -194,7 +190,7 @@ class Controller:
         import time
         started = time.perf_counter()
         cfg = self.cfg()
-        data = links.panel_data(self.mw.col, self.index, card.note(), side, cfg["max_related"])
+        data = links.panel_data(self.mw.col, self.index, card.note(), side, cfg["max_related"], cfg["dashboard_root"])
         self.panel.set_content(panel_html.render(data, cfg))
         self.last_data = data
         self.last_seconds = time.perf_counter() - started
@@ -204,11 +200,7 @@ class Controller:
     # ------------------------------------------------------------ clicks in the panel
     @_safe
     def on_message(self, message: str) -> Any:
-        parsed = links.parse_pycmd(message)
-        if parsed is None:
-            self.log.warning("genai-prep: ignored message %r", str(message)[:60])
-            return None
-        action, qid = parsed
+        action, qid = accepted(self, links.parse_pycmd, message)
         if action == "open":
             self.open_preview(qid)
         return None
@@ -242,26 +234,4 @@ class Controller:
             self.previewers.remove(previewer)
 
 
-controller: Controller | None = None
-
-
-def register() -> None:
-    """Register every hook of the add-on (called once, from __init__.py)."""
-    global controller
-    if aqt.mw is None or controller is not None:
-        return
-    controller = c = Controller(aqt.mw)
-    gui_hooks.main_window_did_init.append(c.on_main_window_init)
-    gui_hooks.profile_did_open.append(c.on_profile_open)
-    gui_hooks.profile_will_close.append(c.on_profile_close)
-    gui_hooks.state_did_change.append(c.on_state_change)
-    gui_hooks.operation_did_execute.append(c.on_operation)
-    gui_hooks.sync_did_finish.append(c.on_sync_finished)
-    gui_hooks.reviewer_did_show_question.append(c.on_show_question)
-    gui_hooks.reviewer_did_show_answer.append(c.on_show_answer)
-    # topic-mastery dashboard (Tools menu, overview link, refresh after reviews/operations)
-    from . import dashboard
-    dashboard.register(aqt.mw)
-    # retired notes and cards left in old topic decks (Tools menu, notice after an import)
-    from . import lifecycle_ui
-    lifecycle_ui.register(aqt.mw)
+controller: Controller | None = None  # this window's, set by register()
