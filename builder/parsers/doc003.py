@@ -34,13 +34,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
-
-import yaml
 
 from .base import Figure, Occurrence, ParseError, fix_ligatures, line_of
 
-HINTS_PATH = Path(__file__).resolve().parents[2] / "decks" / "parse_hints" / "003.yaml"
 
 _BREAK = "\n"  # paragraph hint inside the flattened text
 _MAX_OVERLAP = 400
@@ -257,11 +253,6 @@ def _clean_stream(raw: str, document: str) -> tuple[_Mapped, list[tuple[int, str
 # --------------------------------------------------------------------------
 # Splitting into questions.
 # --------------------------------------------------------------------------
-def _load_hints() -> dict:
-    with open(HINTS_PATH, encoding="utf-8") as fh:
-        return yaml.safe_load(fh) or {}
-
-
 _SENTENCE_END_RE = re.compile(
     # . ? ! followed by a space ends a sentence, except in "e.g." "i.e." "vs.";
     # a parenthesis glued after "?" ("...parameters?(training pipeline of llm)")
@@ -864,10 +855,11 @@ def _check_answer_hints(hints: dict, questions: list[_Question], document: str) 
                                              f"{entry['section']} {entry['number']}")
 
 
-def parse(text: str, document: str) -> list[Occurrence]:
-    """Split document 003 into one Occurrence per printed ``Q<n>.`` question."""
+def parse(text: str, document: str, hints: dict | None = None) -> list[Occurrence]:
+    """Split document 003 into one Occurrence per printed ``Q<n>.`` question; `hints` are the
+    document's parse hints (decks/parse_hints/003.yaml, named in decks/documents.yaml)."""
     stream, chapters = _clean_stream(text, document)
-    hints = _load_hints()
+    hints = hints or {}
     questions = _split_questions(stream, chapters, hints, document, text)
     titles = [title for _, title in chapters]
     _check_answer_hints(hints, questions, document)
