@@ -14,8 +14,8 @@ of candidates per kind (`cloze_definitions`, `cloze_acronyms`, `cloze_lists`,
 `cloze_rules` (the quality rules) and `cloze_curated` (the hand-written notes).
 
 Where notes come from: the primary answer first, then the other sources'
-answers when they differ (ranked lower). Answers are read with a small DOM
-(sanitized HTML), and every note is written from plain text escaped anew, so a
+answers when they differ (ranked lower). Answers (sanitized HTML) are read with
+BeautifulSoup, and every note is written from plain text escaped anew, so a
 deletion can never sit inside a tag or cross one.
 
 Kinds:

@@ -6,10 +6,12 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import InputError
+from bs4 import Tag
+
+from .cloze_html import own_text
 from .cloze_text import (LAST_TOKEN, MAX_DELETION_WORDS, Builder, Cand, canon, check, esc, good_sentence,
                          norm_ws, split_sentences, src_line, strip_math, topic_chain, words)
-from .cloze_html import El, own_text
+from .errors import InputError
 
 
 # ------------------------------------------------------------------ acronyms
@@ -126,7 +128,7 @@ def acronym_cand(q: dict, acr: str, lf: str, sent: str, doc: str, standard: dict
             return Cand("acronym", lf, b, back, 3.0, terms=(canon(lf),), meta={"acronym": shown})
     return None
 
-def scan_acronyms(parsed: list[tuple[dict, list[tuple[str, El, bool]]]]) -> dict[str, tuple]:
+def scan_acronyms(parsed: list[tuple[dict, list[tuple[str, Tag, bool]]]]) -> dict[str, tuple]:
     """acronym letters → (owner qid, acronym, long form, sentence, document).
 
     The long form is the one written most often in the set (ties: first seen); the owner is the

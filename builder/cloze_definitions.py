@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import re
 
+from bs4 import Tag
+
+from .cloze_html import (NEEDS_QUESTION, clean_label, context_lead, generic_label, lead_label,
+                         list_lead_source, own_text, pseudo_lists, strip_discourse)
 from .cloze_text import (ADVERBS, BAD_TERM_START, IS_NEXT, MATH, OTHER_VERBS, PREPOSITIONS, STOPWORDS,
                          SUBJECT_OK_LOWER, Builder, Cand, canon, contains, esc, good_sentence,
                          is_vague_phrase, split_sentences, src_line, words)
-from .cloze_html import (NEEDS_QUESTION, El, clean_label, context_lead, generic_label, lead_label,
-                         list_lead_source, own_text, pseudo_lists, strip_discourse)
 
 
 _DEF_RE = re.compile(
@@ -73,7 +75,7 @@ def _sentence_definition(q: dict, sent: str, doc: str) -> Cand | None:
     return Cand("definition", term, b, src_line(q, doc), 0.0, terms=(canon(term),))
 
 
-def definition_cands(q: dict, root: El, doc: str, primary: bool) -> list[Cand]:
+def definition_cands(q: dict, root: Tag, doc: str, primary: bool) -> list[Cand]:
     out: list[Cand] = []
     qtext = q.get("question") or ""
     blocks = [el for el in root.find_all(["p", "li"]) if not el.find_parent(["table", "li"])

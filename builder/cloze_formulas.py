@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
+from bs4 import Tag
+
+from .cloze_html import NEEDS_QUESTION, elements, list_lead_source, own_text
 from .cloze_text import (MATH, MAX_DELETIONS, MIN_VISIBLE_WORDS, VAGUE_OPENERS, Builder, Cand, canon,
                          content_words, esc, good_sentence, split_sentences, src_line, words)
-from .cloze_html import El, NEEDS_QUESTION, list_lead_source, own_text
 
 
 def _math_only(text: str) -> tuple[str, str] | None:
@@ -25,9 +27,9 @@ def _weak_lead(lead: str) -> bool:
             or not good_sentence(lead))
 
 
-def formula_cands(q: dict, root: El, doc: str, primary: bool) -> list[Cand]:
+def formula_cands(q: dict, root: Tag, doc: str, primary: bool) -> list[Cand]:
     out: list[Cand] = []
-    blocks = [el for el in root.elements() if el.name in ("p", "div", "h4", "h5", "h6", "ul", "ol", "table", "pre")]
+    blocks = [el for el in elements(root) if el.name in ("p", "div", "h4", "h5", "h6", "ul", "ol", "table", "pre")]
     groups: list[list[tuple[str, str, str]]] = []  # [(lead, prefix, formula)]
     follow: list[str] = []  # the sentence after each group's first formula ("Where d_k is …")
     prev_text: str | None = None

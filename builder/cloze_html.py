@@ -3,112 +3,57 @@ list-item labels, lists written without a list (runs of bold-label paragraphs), 
 visible lead-in of a list."""
 from __future__ import annotations
 
-import html
 import re
 from functools import lru_cache
+
+from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4.element import PreformattedString
 
 from .cloze_text import (GENERIC_LABELS, LABEL_VERBS, MATH, MAX_DELETION_WORDS, VAGUE_OPENERS, content_words,
                          good_sentence, is_vague_phrase, norm_ws, split_sentences, words)
 
 
 # ----------------------------------------------------------------------------- HTML reading
-# A tiny DOM for the sanitized, well-formed answer HTML: bs4 + html.parser costs ~1 s for the set.
-VOID = frozenset({"br", "hr", "img", "wbr", "col"})
-_TOK = re.compile(r"<!--.*?-->|<(/?)([A-Za-z][A-Za-z0-9]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>|([^<]+)|<", re.S)
-_ATTR = re.compile(r"""([A-Za-z_:][-A-Za-z0-9_:.]*)\s*(?:=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?""")
+# The answers are sanitized HTML (builder/render.py), read with BeautifulSoup's html.parser.
+def parse_html(markup: str) -> BeautifulSoup:
+    return BeautifulSoup(markup, "html.parser")
 
 
-class El:
-    __slots__ = ("name", "attrs", "children", "parent", "cache")
+def memo(el: Tag) -> dict:
+    """What the miner worked out about an element (its text, label, pseudo-lists), kept on it for the run."""
+    d = el.__dict__.get("_cloze")  # not `el._cloze`: a missing attribute of a Tag means a child tag
+    if d is None:
+        d = el.__dict__["_cloze"] = {}
+    return d
 
-    def __init__(self, name: str, attrs: dict | None = None, parent: "El | None" = None):
-        self.name, self.attrs, self.children, self.parent = name, attrs or {}, [], parent
-        self.cache: dict = {}
 
-    def elements(self) -> list["El"]:
-        return [c for c in self.children if isinstance(c, El)]
+def is_text(node) -> bool:
+    """A text node (comments, CDATA and other markup-like strings are not text)."""
+    return isinstance(node, NavigableString) and not isinstance(node, PreformattedString)
 
-    def find_all(self, names, recursive: bool = True) -> list["El"]:
-        key = ("find", names if isinstance(names, str) else tuple(names), recursive)
-        if key not in self.cache:
-            self.cache[key] = self._find_all({names} if isinstance(names, str) else set(names), recursive)
-        return self.cache[key]
 
-    def _find_all(self, names: set, recursive: bool) -> list["El"]:
-        out: list[El] = []
+def elements(el: Tag) -> list[Tag]:
+    """The child elements of `el`."""
+    return [c for c in el.children if isinstance(c, Tag)]
 
-        def walk(node):
-            for c in node.children:
-                if isinstance(c, El):
-                    if c.name in names:
-                        out.append(c)
-                    if recursive:
-                        walk(c)
 
-        walk(self)
-        return out
-
-    def find_parent(self, names) -> "El | None":
-        names = {names} if isinstance(names, str) else set(names)
-        p = self.parent
-        while p is not None and p.name not in names:
-            p = p.parent
-        return p
-
-    def previous_element(self) -> "El | None":
-        """The previous sibling element, skipping whitespace-only text."""
-        if self.parent is None:
+def previous_element(el: Tag) -> Tag | None:
+    """The previous sibling element, skipping whitespace-only text (None after other text)."""
+    for c in el.previous_siblings:
+        if isinstance(c, Tag):
+            return c
+        if is_text(c) and c.strip():
             return None
-        sibs = self.parent.children
-        i = next(k for k, c in enumerate(sibs) if c is self)
-        for c in reversed(sibs[:i]):
-            if isinstance(c, El):
-                return c
-            if c.strip():
-                return None
-        return None
-
-    def classes(self) -> list[str]:
-        return (self.attrs.get("class") or "").split()
-
-    def text(self) -> str:
-        out: list[str] = []
-
-        def walk(node):
-            for c in node.children:
-                if isinstance(c, El):
-                    walk(c)
-                else:
-                    out.append(c)
-
-        walk(self)
-        return "".join(out)
+    return None
 
 
-def parse_html(markup: str) -> El:
-    root = El("#root")
-    cur = root
-    for m in _TOK.finditer(markup):
-        if m.group(4) is not None:
-            cur.children.append(html.unescape(m.group(4)))
-        elif m.group(2):
-            name = m.group(2).lower()
-            if m.group(1):
-                n = cur
-                while n is not root and n.name != name:
-                    n = n.parent
-                if n is not root:
-                    cur = n.parent
-            else:
-                attrs = {a.group(1).lower(): html.unescape(a.group(2) or a.group(3) or a.group(4) or "")
-                         for a in _ATTR.finditer(m.group(3) or "")}
-                el = El(name, attrs, cur)
-                cur.children.append(el)
-                if name not in VOID and not (m.group(3) or "").rstrip().endswith("/"):
-                    cur = el
-        elif m.group(0) == "<":
-            cur.children.append("<")
-    return root
+def classes(el: Tag) -> list[str]:
+    return list(el.get("class") or [])
+
+
+def is_top_level(el: Tag) -> bool:
+    """A block of the answer itself, not one nested in another element."""
+    return isinstance(el.parent, BeautifulSoup)
 
 
 BLOCK_SKIP = {"ul", "ol", "table", "pre", "thead", "tbody", "tr"}
@@ -128,20 +73,22 @@ def _wrap_stray_tex(text: str) -> str:
     return "".join(out)
 
 
-def own_text(el: El) -> str:
+def own_text(el: Tag) -> str:
     """Text of an element without its nested lists, tables and code blocks."""
-    if "text" not in el.cache:
-        el.cache["text"] = _own_text(el)
-    return el.cache["text"]
+    m = memo(el)
+    if "text" not in m:
+        m["text"] = _own_text(el)
+    return m["text"]
 
 
-def _own_text(el: El) -> str:
+def _own_text(el: Tag) -> str:
     out: list[str] = []
 
     def walk(node):
         for ch in node.children:
-            if not isinstance(ch, El):
-                out.append(ch)
+            if not isinstance(ch, Tag):
+                if is_text(ch):
+                    out.append(ch)
             elif ch.name in BLOCK_SKIP or ch.name == "br":
                 out.append(" ")
             elif ch.name in BLOCKISH:
@@ -155,32 +102,33 @@ def _own_text(el: El) -> str:
     return _wrap_stray_tex(norm_ws("".join(out)))
 
 
-def first_text(el: El) -> tuple[str, El] | None:
+def first_text(el: Tag) -> tuple[str, Tag] | None:
     """The first non-blank text of an element and the element holding it."""
     for c in el.children:
-        if isinstance(c, El):
+        if isinstance(c, Tag):
             if c.name in BLOCK_SKIP:
                 continue
             hit = first_text(c)
             if hit:
                 return hit
-        elif c.strip():
+        elif is_text(c) and c.strip():
             return c, el
     return None
 
 
-def lead_label(li: El) -> tuple[str | None, str]:
+def lead_label(li: Tag) -> tuple[str | None, str]:
     """A list item's bold label ("**Label:** rest") or a "Label: rest" prefix, and the rest."""
-    if "label" not in li.cache:
-        li.cache["label"] = _lead_label(li)
-    return li.cache["label"]
+    m = memo(li)
+    if "label" not in m:
+        m["label"] = _lead_label(li)
+    return m["label"]
 
 
-def _lead_label(li: El) -> tuple[str | None, str]:
+def _lead_label(li: Tag) -> tuple[str | None, str]:
     text = own_text(li)
     hit = first_text(li)
     if hit and hit[1].name in ("strong", "b"):
-        label = norm_ws(hit[1].text())
+        label = norm_ws(hit[1].get_text())
         if label and text.startswith(label):
             rest = text[len(label):].strip()
             lab: str | None = label.rstrip(":").strip()
@@ -263,12 +211,12 @@ def context_lead(prev_text: str | None, question: str) -> tuple[str, bool]:
     return question, True
 
 
-def prev_block_text(el: El) -> str | None:
-    sib = el.previous_element()
+def prev_block_text(el: Tag) -> str | None:
+    sib = previous_element(el)
     if sib is None:
         return None
     if sib.name in ("p", "h4", "h5", "h6", "div") and not sib.find_all(["ul", "ol", "table"]):
-        if "math-block" in sib.classes():
+        if "math-block" in classes(sib):
             return None
         return own_text(sib) or None
     return None
@@ -277,7 +225,7 @@ def prev_block_text(el: El) -> str | None:
 _NUM_HEADING = re.compile(r"^(?:\d+[.)]|Step\s*\d+[.:)]?)\s*(.+?)\s*:?$", re.I)
 
 
-def block_label(el: El) -> tuple[str, str, str] | None:
+def block_label(el: Tag) -> tuple[str, str, str] | None:
     """(kind, label, rest) when a top-level block opens an item of a list written without a list:
     "<p><strong>Label:</strong> text</p>", a one-item list "<ul><li><strong>Label:</strong></li></ul>",
     or a numbered heading "<h6>1. Label:</h6>"."""
@@ -300,12 +248,13 @@ def block_label(el: El) -> tuple[str, str, str] | None:
     return None
 
 
-def pseudo_lists(root: El) -> list[tuple[list[tuple[str, str]], str | None, bool]]:
+def pseudo_lists(root: Tag) -> list[tuple[list[tuple[str, str]], str | None, bool]]:
     """Runs of ≥ 2 same-kind label blocks (at most 3 other blocks between two of them):
     ([(label, description)], lead-in text, ordered)."""
-    if "pseudo" in root.cache:
-        return root.cache["pseudo"]
-    blocks = root.elements()
+    m = memo(root)
+    if "pseudo" in m:
+        return m["pseudo"]
+    blocks = elements(root)
     runs: list[tuple[str, list[list[str]], int]] = []
     cur: tuple[str, list[list[str]], int] | None = None
     gap = 0
@@ -338,22 +287,22 @@ def pseudo_lists(root: El) -> list[tuple[list[tuple[str, str]], str | None, bool
                 and not any(block_label(x) for x in blocks[max(0, start - 4):start - 1])):
             lead = own_text(blocks[start - 1]) or None
         out.append(([(lab, rest) for lab, rest in items], lead, kind == "h"))
-    root.cache["pseudo"] = out
+    m["pseudo"] = out
     return out
 
 # ------------------------------------------------------------------ enumerations
-def _describes_an_item(el: El | None) -> bool:
+def _describes_an_item(el: Tag | None) -> bool:
     """Is this paragraph the description of a bold-label item just before it (a list written without a list)?"""
     k = 0
     while el is not None and k < 3:
-        el = el.previous_element()
-        if el is not None and el.parent is not None and el.parent.name == "#root" and block_label(el):
+        el = previous_element(el)
+        if el is not None and is_top_level(el) and block_label(el):
             return True
         k += 1
     return False
 
 
-def list_lead_source(lst: El | None) -> str | None:
+def list_lead_source(lst: Tag | None) -> str | None:
     """What a list is about: the text right before it, or its parent item's label after the outer lead.
 
     A nested list whose only context is its parent's label ("Role in the training process:") gets
@@ -361,7 +310,7 @@ def list_lead_source(lst: El | None) -> str | None:
     if lst is None:
         return None
     prev = prev_block_text(lst)
-    if prev and not _describes_an_item(lst.previous_element()):
+    if prev and not _describes_an_item(previous_element(lst)):
         return prev
     parent_li = lst.find_parent("li")
     if parent_li is None:

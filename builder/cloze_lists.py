@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 
+from bs4 import Tag
+
+from .cloze_html import (clean_label, context_lead, generic_label, lead_label, list_lead_source, own_text,
+                         pseudo_lists)
 from .cloze_text import (MATH, MAX_DELETIONS, MAX_DELETION_WORDS, Builder, Cand, canon, esc, given_away,
                          split_sentences, src_line, words)
-from .cloze_html import (El, clean_label, context_lead, generic_label, lead_label, list_lead_source, own_text,
-                         pseudo_lists)
 
 
-def _item_head(li: El) -> tuple[str | None, str, str]:
+def _item_head(li: Tag) -> tuple[str | None, str, str]:
     """(deletable head, visible tail, description) of a list item."""
     label, rest = lead_label(li)
     if label:
@@ -38,7 +40,7 @@ def _label_head(label: str, rest: str) -> tuple[str | None, str, str]:
     return None, "", rest
 
 
-def enumeration_cands(q: dict, root: El, doc: str, primary: bool) -> list[Cand]:
+def enumeration_cands(q: dict, root: Tag, doc: str, primary: bool) -> list[Cand]:
     out: list[Cand] = []
     for li_idx, lst in enumerate(root.find_all(["ul", "ol"])):
         if lst.find_parent("table"):

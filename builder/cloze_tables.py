@@ -3,16 +3,18 @@ from __future__ import annotations
 
 import re
 
+from bs4 import Tag
+
+from .cloze_html import context_lead, prev_block_text
 from .cloze_text import (MAX_DELETION_WORDS, Builder, Cand, canon, content_words, is_vague_phrase, norm_ws,
                          src_line, words)
-from .cloze_html import El, context_lead, prev_block_text
 
 
-def _cell_text(c: El) -> str:
-    return norm_ws(c.text())
+def _cell_text(c: Tag) -> str:
+    return norm_ws(c.get_text())
 
 
-def table_cands(q: dict, root: El, doc: str, primary: bool) -> list[Cand]:
+def table_cands(q: dict, root: Tag, doc: str, primary: bool) -> list[Cand]:
     out: list[Cand] = []
     for ti, table in enumerate(root.find_all("table")):
         rows = [[_cell_text(c) for c in tr.find_all(["th", "td"], recursive=False)] for tr in table.find_all("tr")]
