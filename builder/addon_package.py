@@ -58,11 +58,14 @@ def _entry(name: str) -> zipfile.ZipInfo:
 
 def topic_names_json(names: dict[str, str] | None = None) -> str:
     """`core/topic_names.json` for the package: the display names of the taxonomy the decks were
-    built with (decks/topics.yaml unless the build passes its own), the add-on's only source of them."""
+    built with (the default deck folder's topics.yaml unless the build passes its own), the add-on's
+    only source of them."""
     from addon.core import topic_names
     if names is None:
-        from .topics import DEFAULT_PATH, load_taxonomy
-        tax = load_taxonomy(DEFAULT_PATH)
+        from .cli import DECKS
+        from .paths import DeckPaths
+        from .topics import load_taxonomy
+        tax = load_taxonomy(DeckPaths(DECKS).topics)
         names = {p: tax.name(p) for p in tax.paths}
     return topic_names.to_json(names)
 

@@ -49,7 +49,7 @@ def cmd_normalize(args) -> int:
     from . import questionset as qs
 
     started = time.perf_counter()
-    paths = qs.DeckPaths(Path(args.decks))
+    paths = args.paths
     bar = Progress(len(list(paths.sources.glob("*.txt"))), "parse")
     try:
         result = qs.normalize(paths, progress=None if args.review else bar)
@@ -70,7 +70,7 @@ def cmd_normalize(args) -> int:
     published_text = _published(result, paths, Path(args.cache_dir))
     text = qs.dumps(result.qset)  # a revived note may have moved the revision on
     if args.check:
-        stale = [p.name for p, t in ((paths.questions, text), (paths.ids, ids_text), (paths.root / "published.json", published_text))
+        stale = [p.name for p, t in ((paths.questions, text), (paths.ids, ids_text), (paths.published, published_text))
                  if not p.exists() or p.read_text(encoding="utf-8") != t]
         if stale:
             print(f"error: {', '.join(stale)} in {paths.root} is stale; run: python3 build.py normalize", file=sys.stderr)
@@ -79,7 +79,7 @@ def cmd_normalize(args) -> int:
         return 0
     qs.write_atomic(paths.ids, ids_text)
     qs.write_atomic(paths.questions, text)
-    qs.write_atomic(paths.root / "published.json", published_text)
+    qs.write_atomic(paths.published, published_text)
     for doc, n in result.summary["per_document"].items():
         print(f"  {doc}: {n} questions")
     for qid, doc, snippet in result.summary["formula_holes"]:
@@ -103,12 +103,11 @@ def _published(result, paths, cache_dir: Path) -> str:
     from .anki import notes, package
     from .topics import load_taxonomy
 
-    record_path = paths.root / "published.json"
-    record = published.load(record_path)
+    record = published.load(paths.published)
     cache_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="genai-media-") as media, warnings.catch_warnings():
         warnings.filterwarnings("ignore", module="genanki")
-        build = package.collect(result.qset, paths.root, Path(media), cache_dir, load_taxonomy(paths.topics))
+        build = package.collect(result.qset, paths, Path(media), cache_dir, load_taxonomy(paths.topics))
     now_emitted = published.emitted(build.notes, notes.guid)
     old = qs.load_questions(paths.questions)["questions"] if paths.questions.exists() else []
     new, revived = published.update(
@@ -124,14 +123,15 @@ def _load_set(args) -> dict:
     from . import questionset as qs
     from . import validate
 
+    paths = args.paths
     if getattr(args, "input", None):
-        return validate.load_question_set(Path(args.input))
+        return validate.load_question_set(Path(args.input), paths.schema)
     from . import published
 
-    qset = validate.load_question_set(Path(args.decks) / "questions.json") if args.strict else \
-        qs.load_questions(Path(args.decks) / "questions.json")
+    qset = validate.load_question_set(paths.questions, paths.schema) if args.strict else \
+        qs.load_questions(paths.questions)
     # the committed set's retired notes come from its record of everything ever published
-    return {**qset, "retired": published.retired_entries(published.load(Path(args.decks) / "published.json"))}
+    return {**qset, "retired": published.retired_entries(published.load(paths.published))}
 
 
 def cmd_export(args) -> int:
@@ -158,11 +158,11 @@ def cmd_build(args) -> int:
 
     started = time.perf_counter()
     qset = _load_set(args)
-    decks_dir = Path(args.decks)
+    paths = args.paths
     try:
-        taxonomy = load_taxonomy(decks_dir / "topics.yaml")
+        taxonomy = load_taxonomy(paths.topics)
     except TopicError as e:
-        raise InputError(str(decks_dir / "topics.yaml"), None, str(e)) from None
+        raise InputError(str(paths.topics), None, str(e)) from None
     if getattr(args, "input", None):
         # A user's file: its modification time dates the notes (buildstate moves the time on when the
         # notes changed within the same second). Anki re-imports a note only when it is newer.
@@ -175,8 +175,8 @@ def cmd_build(args) -> int:
     # a failure anywhere leaves the previous outputs as they were.
     with atomic.scratch_dir() as media, warnings.catch_warnings(), atomic.Outputs(out_dir) as out:
         warnings.filterwarnings("ignore", module="genanki")
-        build = package.collect(qset, decks_dir, media, cache, taxonomy, progress=bar)
-        fieldcheck.check_notes(build.notes, decks_dir)
+        build = package.collect(qset, paths, media, cache, taxonomy, progress=bar)
+        fieldcheck.check_notes(build.notes, paths.root)
         stamp = buildstate.Stamp(out_dir, build.notes, build.timestamp)  # newer whenever the notes changed
         build.timestamp = stamp.timestamp
         groups = package.select(build, args.split)
@@ -216,9 +216,10 @@ def parser() -> argparse.ArgumentParser:
         prog="build.py",
         description="Build the GenAI interview-prep question set and Anki decks. "
                     "Without a subcommand: the main job (build everything into dist/).")
-    p.add_argument("--decks", default=str(DECKS), help="folder with sources/, curation.yaml, topics.yaml, ids.json (default: decks/)")
+    p.add_argument("--decks", default=str(DECKS), help="the deck folder every data file is read from: sources/, documents.yaml, "
+                   "curation.yaml, topics.yaml, schema.json, ids.json ... (default: decks/)")
     sub = p.add_subparsers(dest="command")
-    n = sub.add_parser("normalize", help="parse the five documents into decks/questions.json (deterministic)")
+    n = sub.add_parser("normalize", help="parse the documents of decks/documents.yaml into decks/questions.json (deterministic)")
     n.add_argument("--check", action="store_true", help="only check that the committed set is up to date (exit 1 if stale)")
     n.add_argument("--cache-dir", default=str(ROOT / ".cache" / "figures"), help="rendered-figure cache (default: .cache/figures)")
     n.add_argument("--review", action="store_true", help="list question pairs that may be duplicates and are not yet reviewed in curation.yaml")
@@ -240,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command is None:
         args = parser().parse_args(["build", *(argv or [])])
+    from .paths import DeckPaths
+    args.paths = DeckPaths(Path(args.decks))  # every data file comes from --decks, through this
     try:
         return args.func(args)
     except InputError as e:

@@ -1,6 +1,7 @@
-"""`build.py normalize`: five documents → one canonical, de-duplicated, topic-tagged question set.
+"""`build.py normalize`: the source documents → one canonical, de-duplicated, topic-tagged question set.
 
-Inputs, all in `decks/`: `sources/*.txt` (the documents), `curation.yaml`
+Inputs, all in the deck folder (`--decks`, `builder.paths.DeckPaths`): `sources/*.txt` (the
+documents, each listed in `documents.yaml` with its parser and parse hints), `curation.yaml`
 (human corrections), `topics.yaml` (taxonomy) and `ids.json` (permanent ids).
 Output: `questions.json` in the published schema (`schema.json`) plus
 `ids.json` updated with any new ids. Same inputs → byte-identical outputs.
@@ -30,6 +31,7 @@ from rapidfuzz import fuzz, process
 
 from . import curation as curation_mod
 from . import dedupe
+from . import documents
 from . import key_points
 from . import related as related_mod
 from .atomic import write_atomic  # noqa: F401 (callers write the set through questionset)
@@ -37,7 +39,7 @@ from .errors import InputError
 from .fieldcheck import BAD_CHAR
 from .holes import formula_holes, strip_hint_suffix
 from .ids import IdRegistry, anchor
-from .parsers import PARSERS
+from .paths import DeckPaths
 from .parsers.base import Occurrence, ParseError
 from .render import markdown_to_html, text_to_html
 from .textkey import Expander, key
@@ -53,50 +55,10 @@ STOPWORDS = frozenset(
 )
 
 
-@dataclass
-class DeckPaths:
-    """Where normalize reads and writes; tests point it at a copy."""
-
-    root: Path
-
-    @property
-    def sources(self) -> Path:
-        return self.root / "sources"
-
-    @property
-    def curation(self) -> Path:
-        return self.root / "curation.yaml"
-
-    @property
-    def topics(self) -> Path:
-        return self.root / "topics.yaml"
-
-    @property
-    def ids(self) -> Path:
-        return self.root / "ids.json"
-
-    @property
-    def questions(self) -> Path:
-        return self.root / "questions.json"
-
-    @property
-    def key_points(self) -> Path:
-        return self.root / "key_points.yaml"
-
-    @property
-    def related(self) -> Path:
-        return self.root / "related.yaml"
-
-
-def parse_documents(sources: Path, progress=None) -> list[Occurrence]:
-    files = sorted(sources.glob("*.txt"))
-    if not files:
-        raise InputError(str(sources), None, "no source documents (*.txt) found")
+def parse_documents(paths: DeckPaths, progress=None) -> list[Occurrence]:
+    """Every document of sources/, parsed by the module its decks/documents.yaml entry names."""
     out: list[Occurrence] = []
-    for path in files:
-        parser = PARSERS.get(path.name[:3])
-        if parser is None:
-            raise InputError(str(path), None, "no parser for this document (expected a name starting 000–004)")
+    for path, doc in documents.source_files(paths, documents.load(paths)):
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
@@ -106,7 +68,7 @@ def parse_documents(sources: Path, progress=None) -> list[Occurrence]:
             raise InputError(str(path), f"line {text.count(chr(10), 0, bad.start()) + 1}",
                              f"control character U+{ord(bad.group(0)):04X} is not allowed")
         try:
-            out.extend(parser(text, path.name))
+            out.extend(doc.parse(text, paths))
         except ParseError as e:
             raise InputError(str(path), f"line {e.line}" if e.line else None, e.message) from None
         if progress:
@@ -266,7 +228,7 @@ def normalize(paths: DeckPaths, progress=None) -> Result:
     except TopicError as e:
         raise InputError(str(paths.topics), None, str(e)) from None
     registry = IdRegistry.load(paths.ids)
-    occs = parse_documents(paths.sources, progress)
+    occs = parse_documents(paths, progress)
     raw_keys = [key(o.question) for o in occs]  # ids follow the printed text, before curation fixes
     cfile = str(paths.curation)
     _apply_curation(occs, cur, cfile)

@@ -403,5 +403,3 @@ def load_taxonomy(path: str | Path) -> Taxonomy:
         raise TopicError(f"{path}{where}: invalid YAML: {problem}") from None
     return parse_taxonomy(data, str(path))
 
-
-DEFAULT_PATH = Path(__file__).resolve().parent.parent / "decks" / "topics.yaml"

@@ -10,12 +10,12 @@ something visible left, nesting within fieldcheck.MAX_HTML_DEPTH.
 """
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
 from pathlib import Path
 
 from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
 
 from addon.core import ids, texsafe
 
@@ -24,16 +24,29 @@ from .errors import InputError, shown
 from .published import check_retired
 from .render import protect_math, sanitize, text_to_html
 
-SCHEMA_PATH = Path(__file__).resolve().parents[1] / "decks" / "schema.json"
 MATH_FIELDS = ("question", "answer_html")
 MAX_FIELD_CHARS = 1_000_000
 _ID_RE = ids.ID_RE
 _KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
 
-@lru_cache(maxsize=1)
-def _validator() -> Draft202012Validator:
-    return Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+@lru_cache(maxsize=4)
+def _validator(schema: str, mtime_ns: int, size: int) -> Draft202012Validator:
+    """The published schema (decks/schema.json of the deck folder), read once per file version."""
+    data = safeload.read_file(Path(schema))
+    try:
+        Draft202012Validator.check_schema(data)
+    except SchemaError as e:
+        raise InputError(schema, "/".join(map(str, e.path)) or None, f"not a valid JSON Schema: {shown(e.message, 120)}") from None
+    return Draft202012Validator(data)
+
+
+def validator(schema: Path) -> Draft202012Validator:
+    try:
+        st = Path(schema).stat()
+    except OSError as e:
+        raise InputError(str(schema), None, f"cannot read the schema: {e.strerror or e}") from None
+    return _validator(str(schema), st.st_mtime_ns, st.st_size)
 
 
 def id_label(qid: object) -> str:
@@ -74,9 +87,6 @@ def _message(err) -> str:
     if err.message.startswith(instance):
         return shown(err.instance) + err.message[len(instance):]
     return err.message
-
-
-_DOLLAR = re.compile(r"(?<!\\)\$")
 
 
 def check_math(text: str) -> str | None:
@@ -177,12 +187,14 @@ def _check_written(clean: dict, file: str) -> None:
                                               + (" left after removing disallowed HTML" if is_html else ""))
 
 
-def load_question_set(path: Path) -> dict:
-    """Read, validate and clean a user's question set; raise InputError on the first problem."""
+def load_question_set(path: Path, schema: Path) -> dict:
+    """Read, validate (against `schema`, the deck folder's schema.json) and clean a user's question
+    set; raise InputError on the first problem."""
+    schema_check = validator(schema)
     data = safeload.read_file(path)
     file = str(path)
     check_strings(data, file)
-    errors = sorted(_validator().iter_errors(data), key=lambda e: (list(map(str, e.path)), e.validator))
+    errors = sorted(schema_check.iter_errors(data), key=lambda e: (list(map(str, e.path)), e.validator))
     if errors:
         err = errors[0]
         raise InputError(file, _place(data, err.path), _message(err))

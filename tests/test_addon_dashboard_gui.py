@@ -277,7 +277,7 @@ def test_real_anki_dashboard(built_package, tmp_path):
     expected = {e["tag"]: e for e in result["expected"]}
     import json
 
-    from builder.topics import DEFAULT_PATH, load_taxonomy
+    from builder.topics import load_taxonomy
     used = {t for q in json.loads((ROOT / "decks" / "questions.json").read_text())["questions"] for t in q["topics"]}
     assert set(expected) == {"GenAI"} | {"::".join(t.split("::")[:k]) for t in used for k in range(2, t.count("::") + 2)}
     rows = result["dom"]["rows"]
@@ -303,7 +303,7 @@ def test_real_anki_dashboard(built_package, tmp_path):
     assert result["dom"]["width"] <= result["dom"]["client"] + 1, "horizontal scrolling at 800x600"
     assert result["dom"]["display"] == "grid"  # web/dashboard.css, served by Anki from the add-on's folder
     # learners read the taxonomy's names, whole: no tag segments, nothing cut off at 800 px
-    tax = load_taxonomy(DEFAULT_PATH)
+    tax = load_taxonomy(ROOT / "decks" / "topics.yaml")
     for r in rows + kids:
         want = "GenAI" if r["tag"] == "GenAI" else tax.name(r["tag"])
         assert r["name"].strip() == want and not r["cut"], r

@@ -108,9 +108,9 @@ def test_plain_modules_import_without_the_gui(tmp_path, built_package):
 def test_package_ships_the_taxonomy_display_names(built_package, tmp_path):
     # the add-on cannot read decks/topics.yaml: the build writes its names into core/topic_names.json
     from addon.core import topic_names
-    from builder.topics import DEFAULT_PATH, load_taxonomy
+    from builder.topics import load_taxonomy
     dist, _, _ = built_package
-    tax = load_taxonomy(DEFAULT_PATH)
+    tax = load_taxonomy(ROOT / "decks" / "topics.yaml")
     shipped = topic_names.parse(zf_read(dist / "genai-interview-prep.ankiaddon", "core/topic_names.json").decode())
     assert shipped == {p.lower(): tax.name(p) for p in tax.paths}
     assert topic_names.display_name("GenAI::Ethics_Safety::Bias_Fairness", shipped) == "Bias & fairness"

@@ -11,8 +11,10 @@ from bs4 import BeautifulSoup, NavigableString
 
 from builder import cloze
 from builder import questionset as qs
+from builder.paths import DeckPaths
 
 ROOT = Path(__file__).resolve().parents[1]
+DECKS = DeckPaths(ROOT / "decks")
 DELETION = re.compile(r"\{\{c(\d+)::(.*?)(?:::[^{}]*?)?\}\}", re.S)  # the hint (after ::) is not the answer
 MATH = re.compile(r"\\\((.+?)\\\)|\\\[(.+?)\\\]", re.S)
 VOID = {"br", "hr", "img", "wbr", "col"}
@@ -28,12 +30,12 @@ def questions() -> list[dict]:
     p = ROOT / "decks" / "questions.json"
     if p.exists():
         return json.loads(p.read_text(encoding="utf-8"))["questions"]
-    return qs.normalize(qs.DeckPaths(ROOT / "decks")).qset["questions"]
+    return qs.normalize(DECKS).qset["questions"]
 
 
 @pytest.fixture(scope="module")
 def notes(questions) -> list[cloze.ClozeNote]:
-    return cloze.generate(questions)
+    return cloze.generate(questions, DECKS)
 
 
 # ----------------------------------------------------------------------------- helpers (independent of cloze.py)
@@ -215,8 +217,8 @@ def test_unique_texts_and_ids(notes):
 
 def test_deterministic(questions, notes):
     """Same questions, same notes (speed is measured in bench/, not here)."""
-    assert cloze.generate(questions) == notes
-    assert cloze.generate(list(questions)) == notes
+    assert cloze.generate(questions, DECKS) == notes
+    assert cloze.generate(list(questions), DECKS) == notes
 
 
 # ----------------------------------------------------------------------------- exact notes per kind
@@ -238,7 +240,7 @@ DEF_HTML = ("<p>Mode collapse refers to a failure where the generator produces o
 
 
 def test_definition_note():
-    n = only(cloze.generate([make_q(DEF_HTML, question="What is mode collapse?")]), "definition")
+    n = only(cloze.generate([make_q(DEF_HTML, question="What is mode collapse?")], DECKS), "definition")
     assert n.text == ("<p>{{c1::Mode collapse}} refers to a failure where the generator produces only a few kinds "
                       "of samples.</p>")
     assert n.id == "q9001-cz-mode-collapse"
@@ -250,19 +252,19 @@ def test_acronym_note_takes_the_standard_expansion_and_context():
     """The card names the acronym's own field (decks/acronyms.yaml), never the question's topic, and
     spells the standard expansion even when the source writes it otherwise."""
     n = only(cloze.generate([make_q("<p>Retrieval augmented generation (RAG) grounds answers in documents "
-                                    "fetched at query time.</p>")]), "acronym")
+                                    "fetched at query time.</p>")], DECKS), "acronym")
     assert n.text == ("<p>In the context of LLM applications, the abbreviation <b>RAG</b> stands for "
                       "{{c1::Retrieval-Augmented Generation}}.</p>")
     assert n.id == "q9001-cz-retrieval-augmented-generation"
     # GRU inside a Transformer question still gets its own field (was "In the context of Transformer architecture")
     n = only(cloze.generate([make_q("<p>Unlike a Gated Recurrent Unit (GRU), a Transformer attends to every token.</p>",
-                                    topics=("GenAI::Transformers::Architecture",))]), "acronym")
+                                    topics=("GenAI::Transformers::Architecture",))], DECKS), "acronym")
     assert "In the context of sequence models, the abbreviation <b>GRU</b>" in n.text
 
 
 def test_acronym_outside_the_standard_list_gets_no_card():
     report = cloze.generate_report([make_q("<p>An optimized fixed expansion layer (OFEL) keeps old tasks "
-                                           "intact during fine-tuning of the network.</p>")])
+                                           "intact during fine-tuning of the network.</p>")], DECKS)
     assert not [n for n in report.notes if n.kind == "acronym"]
     assert report.dropped["acronym"] == 1
 
@@ -275,7 +277,7 @@ ENUM_HTML = ("<p>Recurrent sequence models come in three common cell designs:</p
 
 def test_enumeration_note():
     """A short list of known terms with a lead-in that says what is listed: one card per item."""
-    n = only(cloze.generate([make_q(ENUM_HTML, question="Which recurrent cells are there?")]), "enumeration")
+    n = only(cloze.generate([make_q(ENUM_HTML, question="Which recurrent cells are there?")], DECKS), "enumeration")
     assert n.text == ("<p>Recurrent sequence models come in three common cell designs:</p><ol>"
                       "<li>{{c1::RNN}}</li><li>{{c2::LSTM}}</li><li>{{c3::GRU}}</li></ol>")
     assert n.id == "q9001-cz-rnn-lstm-gru"
@@ -287,7 +289,7 @@ FORMULA_HTML = ("<p>Scaled dot-product attention is computed from queries, keys 
 
 
 def test_formula_note_deletes_the_whole_formula_and_spaces_braces():
-    n = only(cloze.generate([make_q(FORMULA_HTML)]), "formula")
+    n = only(cloze.generate([make_q(FORMULA_HTML)], DECKS), "formula")
     assert n.text == ("<p>Scaled dot-product attention is computed from queries, keys and values as:</p>"
                       "<p>{{c1::\\[\\text{softmax}\\left(\\frac{QK^T}{\\sqrt{d_k} }\\right)V\\]}}</p>")
 
@@ -300,7 +302,7 @@ TABLE_HTML = ("<table><thead><tr><th>Aspect</th><th>GANs</th><th>VAEs</th></tr><
 
 
 def test_table_note():
-    got = [n for n in cloze.generate([make_q(TABLE_HTML, question="How do GANs and VAEs compare?")])
+    got = [n for n in cloze.generate([make_q(TABLE_HTML, question="How do GANs and VAEs compare?")], DECKS)
            if n.kind == "table"]
     head = ("<p>How do GANs and VAEs compare?</p><table><thead><tr><th>Aspect</th><th>GANs</th><th>VAEs</th></tr>"
             "</thead><tbody>")
@@ -315,7 +317,7 @@ def test_table_note():
 
 # ----------------------------------------------------------------------------- ids and determinism
 def ids_of(answer_html, kind, **kw):
-    return {n.id for n in cloze.generate([make_q(answer_html, **kw)]) if n.kind == kind}
+    return {n.id for n in cloze.generate([make_q(answer_html, **kw)], DECKS) if n.kind == kind}
 
 
 def test_id_survives_edits_elsewhere_and_follows_the_deleted_term():
@@ -340,7 +342,7 @@ def test_id_survives_edits_elsewhere_and_follows_the_deleted_term():
 def test_generate_is_deterministic_on_small_input():
     qset = [make_q(DEF_HTML), make_q(ENUM_HTML, qid="q9002"), make_q(TABLE_HTML, qid="q9003"),
             make_q(FORMULA_HTML, qid="q9004")]
-    assert cloze.generate(qset) == cloze.generate(json.loads(json.dumps(qset)))
+    assert cloze.generate(qset, DECKS) == cloze.generate(json.loads(json.dumps(qset)), DECKS)
 
 
 def test_slugs_are_short_ascii_and_stable():

@@ -11,6 +11,7 @@ import yaml
 from builder import cloze
 from builder import cloze_rules as R
 from builder.errors import InputError
+from builder.paths import DeckPaths
 
 ROOT = Path(__file__).resolve().parents[1]
 VOCAB = R.Vocabulary(frozenset({"dropout", "canary model", "retriever", "generator", "learning rate", "chunking",
@@ -128,7 +129,7 @@ def test_duplicate_deletions_across_notes():
 @pytest.fixture(scope="module")
 def report():
     qs = json.loads((ROOT / "decks" / "questions.json").read_text(encoding="utf-8"))["questions"]
-    return qs, cloze.generate_report(qs)
+    return qs, cloze.generate_report(qs, DeckPaths(ROOT / "decks"))
 
 
 def test_committed_deck_keeps_every_rule(report):
@@ -164,7 +165,7 @@ def test_reject_list_names_mined_notes(report):
     qs, rep = report
     data = yaml.safe_load((ROOT / "decks" / "clozes.yaml").read_text(encoding="utf-8")) or {}
     named = set(data.get("reject") or {}) | set(data.get("hints") or {})
-    everything = {n.id for n in cloze.generate_report(qs, reject_nothing=True).notes}
+    everything = {n.id for n in cloze.generate_report(qs, DeckPaths(ROOT / "decks"), reject_nothing=True).notes}
     assert named <= everything, sorted(named - everything)
     hinted = {n.id: n.text for n in rep.notes if n.id in (data.get("hints") or {})}
     assert all(re.search(r"\{\{c\d+::[^{}]*?::[^{}]+\}\}", t) for t in hinted.values())
@@ -187,4 +188,4 @@ def test_a_curated_note_that_breaks_a_rule_is_a_build_error(tmp_path):
     q = {"id": "q1", "question": "Why use dropout?", "topics": ["GenAI::ML_Foundations"],
          "answer_html": "<p>It regularizes.</p>", "sources": [], "related": [], "figures": []}
     with pytest.raises(InputError, match=r"notes.q1\[0\]: breaks the rule heading_or_filler"):
-        cloze.generate_report([q], decks)
+        cloze.generate_report([q], DeckPaths(decks))

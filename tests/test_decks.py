@@ -406,6 +406,6 @@ def test_user_sets_get_figures_by_keyword():
     from builder.anki import figlinks
     qs = [{"id": "u1", "question": "How does LoRA reduce fine-tuning cost?"},
           {"id": "u2", "question": "What is a GAN?"}, {"id": "u3", "question": "Name a vector database."}]
-    by_q, by_f = figlinks.link(figures.catalogue(), qs, figlinks.load_curated(ROOT / "decks/figure_links.yaml"))
+    by_q, by_f = figlinks.link(figures.catalogue(ROOT / "decks/figures.yaml"), qs, figlinks.load_curated(ROOT / "decks/figure_links.yaml"))
     assert by_q["u1"][0] == "diagram-lora" and by_q["u2"] == ["diagram-gan"]
     assert "u1" in by_f["diagram-lora"]

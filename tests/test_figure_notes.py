@@ -30,7 +30,7 @@ def col(built_package, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def specs():
-    return {s.id: s for s in F.catalogue()}
+    return {s.id: s for s in F.catalogue(ROOT / "decks" / "figures.yaml")}
 
 
 def _notes(col, kind):

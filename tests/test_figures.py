@@ -21,6 +21,7 @@ import builder.figures as F
 from builder.figures import diagrams, maths, plots
 
 ROOT = Path(__file__).resolve().parents[1]
+CATALOGUE = ROOT / "decks" / "figures.yaml"
 
 ACTIVATION_IDS = ["plot-sigmoid", "plot-tanh", "plot-relu", "plot-leaky-relu", "plot-gelu"]
 SCHEDULE_IDS = ["plot-lr-step-decay", "plot-lr-exponential-decay", "plot-lr-cosine-annealing",
@@ -190,7 +191,7 @@ def test_positional_encoding_known_values():
 
 # ============================================================== catalogue
 def test_catalogue_ids_counts_and_texts():
-    specs = F.catalogue()
+    specs = F.catalogue(CATALOGUE)
     ids = [s.id for s in specs]
     assert len(ids) == len(set(ids))
     assert set(REQUIRED_IDS) <= set(ids)
@@ -214,26 +215,26 @@ def test_catalogue_ids_counts_and_texts():
 def test_every_figure_has_a_topic_of_the_taxonomy():
     from builder.topics import load_taxonomy
     paths = set(load_taxonomy(ROOT / "decks/topics.yaml").paths)
-    for s in F.catalogue():
+    for s in F.catalogue(CATALOGUE):
         assert s.topic in paths, (s.id, s.topic)
-    topics = {s.id: s.topic for s in F.catalogue()}
+    topics = {s.id: s.topic for s in F.catalogue(CATALOGUE)}
     assert topics["diagram-lora"].startswith("GenAI::LLMs::") and "Retrieval" not in topics["diagram-lora"]
 
 
 def test_catalogue_and_hash_do_not_import_matplotlib():
-    code = ("import sys; import builder.figures as f; specs = f.catalogue(); "
+    code = ("import sys; import builder.figures as f; specs = f.catalogue('decks/figures.yaml'); "
             "[s.filename for s in specs]; print('matplotlib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 
 def test_content_hash_tracks_source_params_and_version(monkeypatch):
-    spec = next(s for s in F.catalogue() if s.id == "plot-sigmoid")
+    spec = next(s for s in F.catalogue(CATALOGUE) if s.id == "plot-sigmoid")
     h = spec.content_hash()
     assert h == spec.content_hash()
     assert F.FigureSpec(**{**spec.__dict__, "params": (("x_min", -6.0),)}).content_hash() != h
     assert F.FigureSpec(**{**spec.__dict__, "draw": plots.draw_tanh}).content_hash() != h
-    gan = next(s for s in F.catalogue() if s.id == "diagram-gan")
+    gan = next(s for s in F.catalogue(CATALOGUE) if s.id == "diagram-gan")
     texts = tuple(F.Text(t.key, t.text + "!", t.plain, t.masked) if t.key == "noise" else t for t in gan.texts)
     assert F.FigureSpec(**{**gan.__dict__, "texts": texts}).content_hash() != gan.content_hash()
     monkeypatch.setattr(F, "RENDER_VERSION", F.RENDER_VERSION + "-other")
@@ -245,14 +246,14 @@ def test_content_hash_tracks_source_params_and_version(monkeypatch):
 def rendered(tmp_path_factory):
     base = tmp_path_factory.mktemp("figs")
     t0 = time.perf_counter()
-    assets = F.render_all(base / "out", base / "cache")
+    assets = F.render_all(base / "out", base / "cache", specs=F.catalogue(CATALOGUE))
     cold = time.perf_counter() - t0
     return {"assets": assets, "out": base / "out", "cache": base / "cache", "base": base, "cold": cold}
 
 
 def test_every_png_exists_with_declared_size(rendered):
     assets = rendered["assets"]
-    assert [a.id for a in assets] == [s.id for s in F.catalogue()]
+    assert [a.id for a in assets] == [s.id for s in F.catalogue(CATALOGUE)]
     for a in assets:
         assert F.FILENAME_RE.match(a.filename) and re.fullmatch(r"[a-z0-9.-]+", a.filename), a.filename
         path = rendered["out"] / a.filename
@@ -271,7 +272,7 @@ def test_every_png_exists_with_declared_size(rendered):
 
 
 def test_render_is_deterministic(rendered, tmp_path):
-    again = F.render_all(tmp_path / "again")  # no cache: everything is drawn again
+    again = F.render_all(tmp_path / "again", specs=F.catalogue(CATALOGUE))  # no cache: everything is drawn again
     assert again == rendered["assets"]
     for a in again:
         assert (tmp_path / "again" / a.filename).read_bytes() == (rendered["out"] / a.filename).read_bytes(), a.id
@@ -283,7 +284,7 @@ def test_warm_cache_never_draws(rendered, tmp_path, monkeypatch):
 
     monkeypatch.setattr(F, "_draw_figure", boom)
     t0 = time.perf_counter()
-    warm = F.render_all(tmp_path / "warm", rendered["cache"])
+    warm = F.render_all(tmp_path / "warm", rendered["cache"], specs=F.catalogue(CATALOGUE))
     elapsed = time.perf_counter() - t0
     assert warm == rendered["assets"]
     for a in warm:
@@ -293,7 +294,7 @@ def test_warm_cache_never_draws(rendered, tmp_path, monkeypatch):
 
 def test_warm_cache_in_fresh_process_is_fast_and_skips_matplotlib(rendered, tmp_path):
     code = ("import sys, time; from pathlib import Path; import builder.figures as f; t = time.perf_counter(); "
-            f"f.render_all(Path({str(tmp_path / 'o')!r}), Path({str(rendered['cache'])!r})); "
+            f"f.render_all(Path({str(tmp_path / 'o')!r}), Path({str(rendered['cache'])!r}), specs=f.catalogue('decks/figures.yaml')); "
             "print(time.perf_counter() - t, 'matplotlib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     seconds, imported = out.stdout.split()
@@ -303,10 +304,10 @@ def test_warm_cache_in_fresh_process_is_fast_and_skips_matplotlib(rendered, tmp_
 
 def test_stale_or_corrupt_cache_is_not_used(rendered, tmp_path, monkeypatch):
     cache = tmp_path / "cache"
-    first = F.render_all(tmp_path / "a", cache, only=["plot-relu"])[0]
+    first = F.render_all(tmp_path / "a", cache, only=["plot-relu"], specs=F.catalogue(CATALOGUE))[0]
     # a corrupted PNG in the cache is detected by its recorded sha256 and redrawn
     (cache / first.filename).write_bytes(b"not a png")
-    again = F.render_all(tmp_path / "b", cache, only=["plot-relu"])[0]
+    again = F.render_all(tmp_path / "b", cache, only=["plot-relu"], specs=F.catalogue(CATALOGUE))[0]
     assert again == first
     assert (tmp_path / "b" / first.filename).read_bytes() == (rendered["out"] / first.filename).read_bytes()
     # another RENDER_VERSION -> another hash and filename: the old file is never used
@@ -314,10 +315,10 @@ def test_stale_or_corrupt_cache_is_not_used(rendered, tmp_path, monkeypatch):
     real = F._draw_figure
     monkeypatch.setattr(F, "_draw_figure", lambda spec: calls.append(spec.id) or real(spec))
     monkeypatch.setattr(F, "RENDER_VERSION", F.RENDER_VERSION + "-bumped")
-    bumped = F.render_all(tmp_path / "c", cache, only=["plot-relu"])[0]
+    bumped = F.render_all(tmp_path / "c", cache, only=["plot-relu"], specs=F.catalogue(CATALOGUE))[0]
     assert calls == ["plot-relu"] and bumped.filename != first.filename
     with pytest.raises(KeyError):
-        F.render_all(tmp_path / "d", cache, only=["plot-nope"])
+        F.render_all(tmp_path / "d", cache, only=["plot-nope"], specs=F.catalogue(CATALOGUE))
 
 
 # ============================================================== labels / masks
@@ -327,7 +328,7 @@ def _rects(labels):
 
 def test_diagram_labels_are_valid_masks(rendered):
     diagrams_ = [a for a in rendered["assets"] if a.kind == "diagram"]
-    specs = {s.id: s for s in F.catalogue()}
+    specs = {s.id: s for s in F.catalogue(CATALOGUE)}
     assert len(diagrams_) >= 8
     for a in diagrams_:
         texts = [lb.text for lb in a.labels]
@@ -355,10 +356,10 @@ def _png_array(fig):
     return buf.getvalue(), np.asarray(Image.open(buf).convert("RGB")).astype(int)
 
 
-@pytest.mark.parametrize("figure_id", [s.id for s in F.catalogue() if s.kind == "diagram"])
+@pytest.mark.parametrize("figure_id", [s.id for s in F.catalogue(CATALOGUE) if s.kind == "diagram"])
 def test_masks_cover_the_label_text(rendered, figure_id):
     """Hiding the label texts changes pixels only inside the masks, and inside every mask."""
-    spec = next(s for s in F.catalogue() if s.id == figure_id)
+    spec = next(s for s in F.catalogue(CATALOGUE) if s.id == figure_id)
     asset = next(a for a in rendered["assets"] if a.id == figure_id)
     with plots.style_context():
         fig, _ = spec.make()
@@ -382,7 +383,7 @@ def test_masks_cover_the_label_text(rendered, figure_id):
 
 # ============================================================== plotted content
 def _draw(figure_id):
-    spec = next(s for s in F.catalogue() if s.id == figure_id)
+    spec = next(s for s in F.catalogue(CATALOGUE) if s.id == figure_id)
     with plots.style_context():
         result = spec.make()
         fig = result[0] if isinstance(result, tuple) else result
@@ -531,7 +532,7 @@ def _catalogue_copy(tmp_path, edit):
 
 def test_catalogue_round_trips_through_yaml(tmp_path):
     path = _catalogue_copy(tmp_path, lambda by_id, data: None)
-    assert F.catalogue(path) == F.catalogue()
+    assert F.catalogue(path) == F.catalogue(CATALOGUE)
 
 
 def test_giveaway_normalises_words():
@@ -551,7 +552,7 @@ def test_giveaway_fires_on_the_old_transformer_twin_label():
 
 
 def test_every_diagram_passes_the_giveaway_check():
-    diagrams_ = [s for s in F.catalogue() if s.kind == "diagram"]
+    diagrams_ = [s for s in F.catalogue(CATALOGUE) if s.kind == "diagram"]
     assert len(diagrams_) >= 8
     for s in diagrams_:
         shown = [("header", s.prompt)] + [("unmasked image text", t.text) for t in s.texts if not t.masked]
@@ -615,7 +616,7 @@ def test_a_topic_outside_the_taxonomy_fails_the_build(tmp_path, decks_copy):
 
 
 def test_transformer_has_residuals_and_add_norm(rendered):
-    spec = next(s for s in F.catalogue() if s.id == "diagram-transformer")
+    spec = next(s for s in F.catalogue(CATALOGUE) if s.id == "diagram-transformer")
     asset = next(a for a in rendered["assets"] if a.id == "diagram-transformer")
     names = [t.plain for t in spec.labels]
     assert "Add & Norm" in names and "Feed-forward" in names

@@ -142,7 +142,7 @@ def test_tab_newline_cr_stay_allowed(tmp_path, capsys):
     from builder import validate
     src = tmp_path / "set.json"
     src.write_text(json.dumps(mutate(lambda d: d["questions"][1].__setitem__("answer_html", "<p>a\tb\r\nc</p>"))))
-    assert "a\tb" in validate.load_question_set(src)["questions"][1]["answer_html"]
+    assert "a\tb" in validate.load_question_set(src, ROOT / "decks" / "schema.json")["questions"][1]["answer_html"]
 
 
 def test_valid_set_imports_every_note_into_anki(previous, tmp_path):
@@ -187,7 +187,7 @@ def test_image_only_answer_is_not_blank(tmp_path):
     from builder import validate
     src = tmp_path / "set.json"
     src.write_text(json.dumps(mutate(lambda d: d["questions"][1].__setitem__("answer_html", '<p><img src="a.png"></p>'))))
-    assert "<img" in validate.load_question_set(src)["questions"][1]["answer_html"]
+    assert "<img" in validate.load_question_set(src, ROOT / "decks" / "schema.json")["questions"][1]["answer_html"]
 
 
 # --- 5./6. YAML bombs, huge files, FIFOs, devices ---------------------------------------------

@@ -134,7 +134,7 @@ def test_unreadable_and_missing_file(tmp_path):
     bad = tmp_path / "latin1.json"
     bad.write_bytes('{"q": "caf\xe9"}'.encode("latin-1"))
     with pytest.raises(InputError, match="not UTF-8"):
-        validate.load_question_set(bad)
+        validate.load_question_set(bad, ROOT / "decks" / "schema.json")
 
 
 def test_previous_output_survives_bad_input(tmp_path):

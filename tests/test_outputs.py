@@ -23,6 +23,7 @@ from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPack
 from builder import atomic, cli, figures, summary, validate
 from builder import cloze as cloze_mod
 from builder.anki import models
+from builder.paths import DeckPaths
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -63,10 +64,10 @@ def build(src: Path, out: Path, cache: Path, *extra: str, env=None) -> subproces
 
 def expected_notes(src: Path) -> int:
     """Notes a build makes from this input, counted without the builder's packaging."""
-    questions = validate.load_question_set(src)["questions"]
-    specs = figures.catalogue()
+    questions = validate.load_question_set(src, ROOT / "decks" / "schema.json")["questions"]
+    specs = figures.catalogue(ROOT / "decks" / "figures.yaml")
     # a Figure note per plot, an Image Occlusion note per diagram
-    return len(questions) + len(cloze_mod.generate(questions)) + len(specs)
+    return len(questions) + len(cloze_mod.generate(questions, DeckPaths(ROOT / "decks"))) + len(specs)
 
 
 def notes_in(apkg: Path, tmp: Path, retired: bool = False) -> list[tuple[int, list[str]]]:

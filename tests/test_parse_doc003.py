@@ -6,6 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import yaml
 
 from builder.parsers import doc003
 from builder.parsers.base import fix_ligatures
@@ -13,6 +14,7 @@ from builder.parsers.base import fix_ligatures
 ROOT = Path(__file__).resolve().parents[1]
 DOC = "003_ce093a7371731c0f.txt"
 RAW = (ROOT / "decks" / "sources" / DOC).read_text(encoding="utf-8")
+HINTS = yaml.safe_load((ROOT / "decks" / "parse_hints" / "003.yaml").read_text(encoding="utf-8"))
 
 CHAPTER_COUNTS = {
     "Artificial Neural Network(ANN)": 14,
@@ -33,7 +35,7 @@ LOREM = ["lorem", "ipsum", "dolor sit", "consectetuer", "adipiscing", "feugiat",
 
 @pytest.fixture(scope="module")
 def occ():
-    return doc003.parse(RAW, DOC)
+    return doc003.parse(RAW, DOC, HINTS)
 
 
 def find(occ, section_start: str, number: str, question_start: str = ""):

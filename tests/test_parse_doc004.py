@@ -20,7 +20,7 @@ HINTS = yaml.safe_load((ROOT / "decks" / "parse_hints" / "004.yaml").read_text(e
 
 @pytest.fixture(scope="module")
 def occ():
-    return doc004.parse(SOURCE, DOC)
+    return doc004.parse(SOURCE, DOC, HINTS)
 
 
 def q(occ, n: int):

@@ -82,8 +82,8 @@ def test_topic_rename_and_merge_move_tags_and_keep_history(built_package, tmp_pa
         before_tags = _topic_tags(col)
         # learners read names, not tag segments: subdecks are the top-level topics' display names,
         # a note sits in the subdeck of its first topic, related questions carry their topic's name
-        from builder.topics import DEFAULT_PATH, load_taxonomy
-        tax = load_taxonomy(DEFAULT_PATH)
+        from builder.topics import load_taxonomy
+        tax = load_taxonomy(ROOT / "decks" / "topics.yaml")
         tops = {tax.name(p) for p in tax.top_levels()}
         subdecks = {n.split("::")[1] for n in (d.name for d in col.decks.all_names_and_ids()) if n.count("::") == 1}
         assert subdecks and subdecks <= tops

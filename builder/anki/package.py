@@ -22,13 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import genanki
-import yaml
 
 from .. import atomic
 from .. import cloze as cloze_mod
 from .. import figures as figures_mod
+from .. import documents
 from ..errors import InputError
 from ..figures.catalogue_yaml import short
+from ..paths import DeckPaths
 from . import figlinks, models, notes, retired
 
 PACKAGE_STEM = "genai-interview-prep"
@@ -56,7 +57,6 @@ class BuiltNote:
 @dataclass
 class Build:
     notes: list[BuiltNote] = field(default_factory=list)
-    media_dir: Path | None = None
     timestamp: int = 0
     cloze_report: object = None  # cloze.Report: curated / rejected counts, candidates dropped per rule
 
@@ -64,32 +64,26 @@ class Build:
         return Counter(n.kind for n in self.notes)
 
 
-def load_documents(path: Path) -> dict:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as e:
-        raise InputError(str(path), None, f"cannot read document titles: {e}") from None
-
-
-def collect(qset: dict, decks_dir: Path, media_dir: Path, cache_dir: Path, taxonomy=None,
+def collect(qset: dict, paths: DeckPaths, media_dir: Path, cache_dir: Path, taxonomy=None,
             progress=None) -> Build:
-    """Every note of the build; figures are rendered (or taken from cache) into media_dir."""
+    """Every note of the build from the deck folder `paths`; figures are rendered (or taken from
+    cache) into media_dir."""
     questions = qset["questions"]
     topic_names = {p: taxonomy.name(p) for p in taxonomy.paths} if taxonomy else {}
     ctx = notes.Context(
         questions={q["id"]: q for q in questions},
-        documents=load_documents(decks_dir / "documents.yaml"),
+        documents=documents.titles(paths),
         topic_names=topic_names,
     )
-    assets = figures_mod.render_all(media_dir, cache_dir, specs=_figure_catalogue(decks_dir, taxonomy))
+    assets = figures_mod.render_all(media_dir, cache_dir, specs=_figure_catalogue(paths, taxonomy))
     if progress:
         progress("figures")
     ctx.figures = {a.id: a for a in assets}
-    curated = figlinks.load_curated(decks_dir / "figure_links.yaml")
+    curated = figlinks.load_curated(paths.figure_links)
     ctx.figs_by_question, ctx.questions_by_figure = figlinks.link(assets, questions, curated)
-    ctx.doc_figure_files = _document_figures(decks_dir / "figures", media_dir, questions)
+    ctx.doc_figure_files = _document_figures(paths.document_figures, media_dir, questions)
 
-    build = Build(media_dir=media_dir, timestamp=max(style_epoch(), int((qset.get("revision") or {}).get("timestamp") or 0)))
+    build = Build(timestamp=max(style_epoch(), int((qset.get("revision") or {}).get("timestamp") or 0)))
     for q in sorted(questions, key=lambda q: q["id"]):
         media = tuple(ctx.figures[f].filename for f in ctx.figs_by_question.get(q["id"], []))
         media += tuple(ctx.doc_figure_files[f["ref"]] for f in q.get("figures", []) if f["ref"] in ctx.doc_figure_files)
@@ -97,7 +91,7 @@ def collect(qset: dict, decks_dir: Path, media_dir: Path, cache_dir: Path, taxon
                                      frozenset(s["document"] for s in q.get("sources", [])), media))
     if progress:
         progress("Q&A notes")
-    build.cloze_report = cloze_mod.generate_report(questions, decks_dir)
+    build.cloze_report = cloze_mod.generate_report(questions, paths)
     for c in build.cloze_report.notes:
         q = ctx.questions[c.qid]
         build.notes.append(BuiltNote("cloze", notes.cloze_note(ctx, c), ctx.deck_for(q["topics"]),
@@ -118,9 +112,9 @@ def collect(qset: dict, decks_dir: Path, media_dir: Path, cache_dir: Path, taxon
     return build
 
 
-def _figure_catalogue(decks_dir: Path, taxonomy) -> list:
+def _figure_catalogue(paths: DeckPaths, taxonomy) -> list:
     """decks/figures.yaml, checked (give-aways included); every topic must be a taxonomy path."""
-    path = decks_dir / "figures.yaml"
+    path = paths.figures
     specs = figures_mod.catalogue(path)
     if taxonomy is not None:
         known = set(taxonomy.paths)
@@ -150,7 +144,7 @@ UNSOURCED = "no-source"  # under --split source: the package of notes without a 
 RETIRED_STEM = f"{PACKAGE_STEM}-retired"
 
 
-def select(build: Build, split: str | None, taxonomy_names: dict[str, str] | None = None) -> dict[str, list[BuiltNote]]:
+def select(build: Build, split: str | None) -> dict[str, list[BuiltNote]]:
     """Package name -> its notes; every note lands in exactly one package.
 
     `topic`: one package per subdeck (top-level topic). `source`: one per document, a note going

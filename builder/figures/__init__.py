@@ -1,8 +1,8 @@
 """Figures the deck builder renders itself: maths plots and labelled diagrams.
 
 Public API
-    catalogue(path=None)               -> list[FigureSpec]   cheap: no rendering, no matplotlib
-    render_all(out_dir, cache_dir=None) -> list[FigureAsset]  one PNG per figure in out_dir
+    catalogue(path)                                 -> list[FigureSpec]   cheap: no rendering, no matplotlib
+    render_all(out_dir, cache_dir=None, specs=...) -> list[FigureAsset]  one PNG per figure in out_dir
 
 The catalogue (ids, kinds, topics, titles, prompts, answers, the texts drawn in each diagram)
 is data: ``decks/figures.yaml``, read and checked by ``catalogue_yaml.py`` (which also refuses a
@@ -124,7 +124,6 @@ class FigureError(RuntimeError):
 
 
 # ============================================================== catalogue
-CATALOGUE_PATH = Path(__file__).resolve().parents[2] / "decks" / "figures.yaml"
 _TEXT_KEY = re.compile(r'\bt\["([a-z][a-z0-9_]*)"\]')
 
 
@@ -154,10 +153,11 @@ def _load(path: str, mtime_ns: int, size: int) -> tuple[FigureSpec, ...]:
     return tuple(specs)
 
 
-def catalogue(path: Path | None = None) -> list[FigureSpec]:
-    """All figures of decks/figures.yaml (or `path`), in deck order, without rendering anything
-    (matplotlib is not imported). Raises InputError naming the file and entry on bad data."""
-    path = Path(path) if path is not None else CATALOGUE_PATH
+def catalogue(path: Path) -> list[FigureSpec]:
+    """All figures of the catalogue `path` (the deck folder's figures.yaml, `DeckPaths.figures`), in
+    deck order, without rendering anything (matplotlib is not imported). Raises InputError naming the
+    file and entry on bad data."""
+    path = Path(path)
     try:
         st = path.stat()
     except OSError:
@@ -339,16 +339,15 @@ def _store(cache_dir: Path, filename: str, digest: str, drawn: _Drawn) -> None:
                  (json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8"), sync=False)
 
 
-def render_all(out_dir: Path, cache_dir: Path | None = None, *, only: Iterable[str] | None = None,
-               specs: list[FigureSpec] | None = None) -> list[FigureAsset]:
-    """Write one PNG per catalogue figure (or per id in `only`) into out_dir; return the assets.
-
-    `specs` defaults to catalogue(). With cache_dir, figures whose content hash is already
-    cached are copied, not redrawn."""
+def render_all(out_dir: Path, cache_dir: Path | None = None, *, specs: list[FigureSpec],
+               only: Iterable[str] | None = None) -> list[FigureAsset]:
+    """Write one PNG per figure of `specs` (a `catalogue()`, or per id in `only`) into out_dir;
+    return the assets. With cache_dir, figures whose content hash is already cached are copied,
+    not redrawn."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     cache_dir = Path(cache_dir) if cache_dir is not None else None
-    specs = catalogue() if specs is None else list(specs)
+    specs = list(specs)
     if only is not None:
         wanted = set(only)
         unknown = wanted - {s.id for s in specs}
@@ -371,5 +370,5 @@ def render_all(out_dir: Path, cache_dir: Path | None = None, *, only: Iterable[s
     return assets
 
 
-__all__ = ["CATALOGUE_PATH", "FigureAsset", "FigureError", "FigureSpec", "Label", "RENDER_VERSION", "Text",
+__all__ = ["FigureAsset", "FigureError", "FigureSpec", "Label", "RENDER_VERSION", "Text",
            "catalogue", "render_all"]

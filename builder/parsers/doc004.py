@@ -34,13 +34,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
-
-import yaml
 
 from .base import Figure, Occurrence, ParseError, fix_ligatures, tighten_lists
-
-HINTS_PATH = Path(__file__).resolve().parents[2] / "decks" / "parse_hints" / "004.yaml"
 
 QUESTION_RE = re.compile(r"^Q(\d[\doO]*)\.\s*(\S.*)$")
 ANSWER_MARKER_RE = re.compile(r"^(?:Ans(?:wer)?\s*[-\u2013:]+\s*|-(?=\S))", re.IGNORECASE)
@@ -55,9 +50,9 @@ HINT_KINDS = ("image_titles", "diagram_labels", "subheadings", "keep_lines", "mi
 
 
 def parse(text: str, document: str, hints: dict | None = None) -> list[Occurrence]:
-    """Split document 004 into one Occurrence per ``Qn.`` question."""
-    if hints is None:
-        hints = yaml.safe_load(HINTS_PATH.read_text(encoding="utf-8"))
+    """Split document 004 into one Occurrence per ``Qn.`` question; `hints` are the document's
+    parse hints (decks/parse_hints/004.yaml, named in decks/documents.yaml)."""
+    hints = hints or {}
     lines = _drop_trailer(fix_ligatures(text).split("\n"), hints.get("trailer_start"), document)
     starts = _question_starts(lines, document)
     prefix = document.split("_")[0]
@@ -194,7 +189,7 @@ class _Answer:
         for line in out:
             if _is_bare_short(line) and line not in self.hints["keep_lines"]:
                 raise ParseError(self.document, self.line,
-                                 f"unclassified short line {line!r}: add it to {HINTS_PATH.name}")
+                                 f"unclassified short line {line!r}: add it to keep_lines in the document's parse hints")
 
 
 def _normalize_blanks(raw: list[str]) -> list[str]:
