@@ -170,14 +170,35 @@ def compute(col, root: str, date: dt.date, now: int | None = None, use_cache: bo
 
 
 def _compute(col, root: str, date: dt.date, now: int | None) -> dict[str, Readiness]:
+    from . import rootscan
     qkey, mids = question_keys(col)
-    sql = TOPIC_SQL.format(ours=",".join(str(int(m)) for m in mids) or "0", w=WEIGHT_SQL, r=r_expression(col), frequent=FREQUENT,
-                           target=TARGET)
-    params = dict(timing(col, date, now), like=stats.like_superset(root), tag_re=stats.tag_regex(root))
+    now_s = int(time.time()) if now is None else int(now)
+    rows = raw_rows(col, date, now_s, mids, rootscan.scope(rootscan.root_notes(col, root)))
+    return build(root, date, rows, qkey)
+
+
+# TOPIC_SQL driven by the root's note ids (`:scope`, see rootscan.py) instead of a scan of every note.
+TOPIC_SQL_SCOPE = TOPIC_SQL.replace(
+    "with m(tags) as (select tags from notes where tags like :like escape '\\' group by tags having tags regexp :tag_re),\n"
+    "per_note as", "with per_note as").replace(
+    "from notes n cross join cards c on c.nid = n.id\n  where n.tags in m and c.queue != -1",
+    "from " + stats._SCOPE_JOIN + "\n  where c.queue != -1")
+
+
+def raw_rows(col, date: dt.date, now_s: int, mids: list[int], scope: str) -> dict[tuple, tuple]:
+    """{(0, tag string) | (1, note id): TOPIC_SQL row} of the notes in `scope`, in the statement's order."""
+    sql = TOPIC_SQL_SCOPE.format(ours=",".join(str(int(m)) for m in mids) or "0", w=WEIGHT_SQL, r=r_expression(col),
+                                 frequent=FREQUENT, target=TARGET)
+    params = dict(timing(col, date, now_s), scope=scope)
+    return {(row[0], row[1] if row[0] == 0 else row[2]): tuple(row) for row in col.db.all(*stats._named(sql, params))}
+
+
+def build(root: str, date: dt.date, rows: dict[tuple, tuple], qkey: dict[int, str]) -> dict[str, Readiness]:
+    """Readiness per topic from the rows of `raw_rows` (Python only: questions joined, the roll-up)."""
     tree = stats._Tree(root)
     acc: dict[str, list] = {}  # topic -> [Σ w·R, Σ w, questions, not started, frequent not started, below]
     qs: dict[Any, list] = {}  # our questions: [weight, Σ R, cards, new cards, set of tag strings]
-    for kind, tags, a, b, c, d, e, f in col.db.all(*stats._named(sql, params)):
+    for kind, tags, a, b, c, d, e, f in rows.values():
         if kind == 0:
             for key in tree.nodes(tags):
                 v = acc.get(key)

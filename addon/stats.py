@@ -240,6 +240,42 @@ group by n.tags having n.tags regexp :tag_re
 """
 
 
+# The same two statements driven by the root's note ids (`:scope`, a JSON list, see rootscan.py) instead of a
+# scan of every note and of the whole revlog window: cost follows the root's cards and their recent reviews
+# (revlog by its cid index, rowid range = the window), not the collection's size.
+_SCOPE_JOIN = "json_each(:scope) j cross join notes n on n.id = j.value cross join cards c on c.nid = n.id"
+CARD_SQL_SCOPE = CARD_SQL.split("from cards c")[0] + "from " + _SCOPE_JOIN + "\ngroup by n.tags\n"
+REVLOG_SQL_SCOPE = """
+with g as (
+  select r.cid as cid, min(r.id) as id, n.tags as tags, c.queue as queue,
+    min(case when """ + _ELIG + """ then r.id * 4 + (r.ease > 1) * 2 + (r.lastIvl < {mature}) end) as fe,
+    sum((r.lastIvl >= {mature}) - (r.ivl >= {mature})) as dm, sum((r.lastIvl != 0) - (r.ivl != 0)) as ds
+  from """ + _SCOPE_JOIN + """ cross join revlog r on r.cid = c.id
+  where r.id >= :start and r.id < :next_ms
+  group by r.cid, (r.id - :day0_ms) / {day}
+),
+x as (
+  select cid, tags, queue, (:next_ms - 1 - id) / {week} as wk, fe is not null as fod, fe / 4 >= :win_start as inwin,
+    (fe & 2) / 2 as pass, fe & 1 as young, dm, ds
+  from g limit -1
+)
+select x.tags, """ + ", ".join(c.replace("c.queue", "x.queue") for c in _COLS) + """
+from x group by x.tags
+"""
+
+
+# For the whole root (many notes) the window's rows are read in rowid order, those of the root's cards kept
+# (a membership test against the root's card ids): a range scan reads the window's pages once, where the
+# cid index would seek every row — the same rows and sums as REVLOG_SQL_SCOPE, which wins for a few notes
+# (the incremental refresh after an answer, see rootscan.py).
+_WINDOW = "from revlog r where r.id >= :start and r.id < :next_ms"
+assert _WINDOW in REVLOG_SQL and "\nwhere n.tags like" in REVLOG_SQL
+REVLOG_SQL_WINDOW = REVLOG_SQL.replace(_WINDOW, _WINDOW + " and r.cid in (select c.id from json_each(:scope) j "
+                                       "cross join cards c on c.nid = j.value)").split("\nwhere n.tags like")[0] \
+    + "\ngroup by n.tags\n"
+SCOPE_SMALL = 2000  # notes: up to this many, reviews are read by card (cid index), else by the window scan
+
+
 def _unpack(v: list) -> list[int]:
     """Packed column sums -> plain counts: (high, low) pairs, low signed in the delta columns."""
     out: list[int] = []
@@ -360,7 +396,17 @@ class _Tree:
 
 
 def _compute(col, root: str, days: int, now: int | None) -> list[TopicStats]:
+    from . import rootscan
     now_s = int(time.time()) if now is None else int(now)
+    fsrs = _fsrs_enabled(col)
+    card_rows, rev_rows = raw_rows(col, days, now_s, fsrs, rootscan.scope(rootscan.root_notes(col, root)))
+    return build(root, fsrs, card_rows, rev_rows)
+
+
+def raw_rows(col, days: int, now_s: int, fsrs: bool, scope: str) -> tuple[dict[str, tuple], dict[str, tuple]]:
+    """({tag string: CARD_SQL row}, {tag string: REVLOG_SQL row}) of the notes in `scope` (a JSON list of
+    note ids, see rootscan.py): the two SQL statements, rows in tag-string order. The root's notes are
+    found once (rootscan.root_notes); a subset (the notes of one tag string) gives exactly those rows."""
     today = int(col.sched.today)
     next_day_at = int(col.sched.day_cutoff)
     day_start = next_day_at - 86400
@@ -369,22 +415,28 @@ def _compute(col, root: str, days: int, now: int | None) -> list[TopicStats]:
         learn_ahead = int(learn_ahead)
     except (TypeError, ValueError):
         learn_ahead = 1200
-    tag_re, like = tag_regex(root), like_superset(root)
-    fsrs = _fsrs_enabled(col)
-    tree = _Tree(root)
-
-    card_sql = CARD_SQL.format(mature=MATURE_IVL, r=R_FSRS if fsrs else R_INTERVAL)
+    card_sql = CARD_SQL_SCOPE.format(mature=MATURE_IVL, r=R_FSRS if fsrs else R_INTERVAL)
     params = dict(today=today, next_day_at=next_day_at, now=now_s, learn_cutoff=now_s + learn_ahead,
-                  day_start=day_start, tag_re=tag_re, like=like)
-    cards = tree.roll_up(col.db.all(*_named(card_sql, params)), 13)
+                  day_start=day_start, scope=scope)
+    cards = {row[0]: tuple(row) for row in col.db.all(*_named(card_sql, params))}
 
     next_ms = next_day_at * 1000
     win_start = next_ms - days * DAY_MS
     start = min(win_start, next_ms - NW * WEEK_MS)
     day0_ms = next_ms - (today + 1 + 36500) * DAY_MS  # any day boundary far in the past keeps divisions >= 0
-    rparams = dict(start=start, next_ms=next_ms, win_start=win_start, tag_re=tag_re, like=like, day0_ms=day0_ms)
-    revlog_sql = REVLOG_SQL.format(week=WEEK_MS, day=DAY_MS, mature=MATURE_IVL, P=PACK)
-    revs = tree.roll_up(col.db.all(*_named(revlog_sql, rparams)), _NCOL)
+    rparams = dict(start=start, next_ms=next_ms, win_start=win_start, scope=scope, day0_ms=day0_ms)
+    small = scope.count(",") < SCOPE_SMALL
+    revlog_sql = (REVLOG_SQL_SCOPE if small else REVLOG_SQL_WINDOW).format(week=WEEK_MS, day=DAY_MS,
+                                                                          mature=MATURE_IVL, P=PACK)
+    revs = {row[0]: tuple(row) for row in col.db.all(*_named(revlog_sql, rparams))}
+    return cards, revs
+
+
+def build(root: str, fsrs: bool, card_rows: dict[str, tuple], rev_rows: dict[str, tuple]) -> list[TopicStats]:
+    """The topics from the raw rows of `raw_rows` (Python only: the roll-up and the derived figures)."""
+    tree = _Tree(root)
+    cards = tree.roll_up(card_rows.values(), 13)
+    revs = tree.roll_up(rev_rows.values(), _NCOL)
 
     topics: dict[str, TopicStats] = {}
     names = topic_names.load()  # the taxonomy's display names shipped with the add-on

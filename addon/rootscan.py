@@ -1,0 +1,157 @@
+"""The root's notes, found once per collection state, and the dashboard's incremental refresh (plain
+Python + SQL, no Qt).
+
+Cost that follows the root, not the collection: `root_notes` finds the notes under the root with one pass
+over the notes' tag strings (a LIKE pre-filter, then Anki's own `regexp` once per distinct tag string —
+exactly Anki's `tag:<root>` search, see stats.tag_regex) and returns them grouped by tag string. Every
+later statement (stats.raw_rows, readiness.raw_rows) starts from those note ids (`scope`, a JSON list
+read by SQLite's `json_each`): notes and cards by primary key / `ix_cards_nid`, reviews by `ix_revlog_cid`
+with the time window as a rowid range — no scan of the other roots' cards or of the whole revlog window.
+The result is cached until the connection reports a change (`total_changes()`, O(1)), so the statistics and
+the readiness of one refresh share it.
+
+Incremental refresh (`Snapshot`): the dashboard keeps the raw per-tag-string rows of its last full
+computation. Answering a card changes only that card (and adds its review), so only the rows of its note's
+tag string change: `Snapshot.after_answer` recomputes those rows with the very same SQL restricted to the
+notes of that tag string, puts them in place and rebuilds the topics in Python (the same roll-up, the same
+row order, so the figures equal a full recomputation at the snapshot's `now`). Anything else (a note edit,
+an undo, another day, FSRS toggled) means a full recomputation: the dashboard decides (dashboard.py).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import stats
+
+_notes_cache: dict[Any, dict[str, list[int]]] = {}
+
+
+def change_stamp(col) -> tuple:
+    """O(1): changes the moment anything is written on the collection's connection (or it is reopened)."""
+    return (id(col), id(col.db), str(getattr(col, "path", "")), col.db.scalar("select total_changes()"))
+
+
+def root_notes(col, root: str) -> dict[str, list[int]]:
+    """{tag string: [note ids]} of the notes Anki's `tag:<root>` finds, tag strings in SQL (binary) order."""
+    root = (root or "GenAI").strip().strip(":") or "GenAI"
+    key = (change_stamp(col), stats.fold(root))
+    got = _notes_cache.get(key)
+    if got is None:
+        rows = col.db.all("select tags, group_concat(id) from notes where tags like ? escape '\\' "
+                          "group by tags having tags regexp ?", stats.like_superset(root), stats.tag_regex(root))
+        got = {tags: [int(x) for x in ids.split(",")] for tags, ids in rows}
+        _notes_cache.clear()
+        _notes_cache[key] = got
+    return got
+
+
+def scope(groups: dict[str, list[int]], tags: list[str] | None = None) -> str:
+    """The note ids of `groups` (only those of `tags` when given) as the JSON list the SQL reads."""
+    keys = groups if tags is None else [t for t in tags if t in groups]
+    return json.dumps([nid for t in keys for nid in groups[t]], separators=(",", ":"))
+
+
+@dataclass
+class Snapshot:
+    """One full computation of the dashboard's figures and the raw rows they were built from."""
+
+    root: str
+    days: int
+    date: dt.date | None
+    now_s: int
+    today: int
+    fsrs: bool
+    groups: dict[str, list[int]]
+    card_rows: dict[str, tuple]
+    rev_rows: dict[str, tuple]
+    ready_rows: dict[Any, tuple] = field(default_factory=dict)
+    qkeys: tuple[dict[int, str], list[int]] = field(default_factory=lambda: ({}, []))
+    topics: list = field(default_factory=list)  # list[stats.TopicStats]
+    ready: dict = field(default_factory=dict)  # {topic key: readiness.Readiness}
+    seconds: float = 0.0
+
+    @classmethod
+    def compute(cls, col, root: str, days: int, date: dt.date | None, now: int | None = None) -> "Snapshot":
+        """Statistics and (with a date) readiness of the root: the root's notes found once for both."""
+        from . import readiness
+        started = time.perf_counter()
+        root = (root or "GenAI").strip().strip(":") or "GenAI"
+        days = max(1, int(days))
+        now_s = int(time.time()) if now is None else int(now)
+        fsrs = stats._fsrs_enabled(col)
+        groups = root_notes(col, root)
+        sc = scope(groups)
+        card_rows, rev_rows = stats.raw_rows(col, days, now_s, fsrs, sc)
+        snap = cls(root=root, days=days, date=date, now_s=now_s, today=int(col.sched.today), fsrs=fsrs,
+                   groups=groups, card_rows=card_rows, rev_rows=rev_rows)
+        if date is not None:
+            snap.qkeys = readiness.question_keys(col)
+            snap.ready_rows = readiness.raw_rows(col, date, now_s, snap.qkeys[1], sc)
+        snap._build()
+        snap.seconds = time.perf_counter() - started
+        return snap
+
+    def _build(self) -> None:
+        from . import readiness
+        self.topics = stats.build(self.root, self.fsrs, self.card_rows, self.rev_rows)
+        self.ready = (readiness.build(self.root, self.date, self.ready_rows, self.qkeys[0])
+                      if self.date is not None else {})
+
+    def usable(self, col, root: str, days: int, date: dt.date | None) -> bool:
+        """Whether `after_answer` may patch this snapshot (same settings, same day, same FSRS mode)."""
+        root = (root or "GenAI").strip().strip(":") or "GenAI"
+        return (stats.fold(root) == stats.fold(self.root) and max(1, int(days)) == self.days and date == self.date
+                and int(col.sched.today) == self.today and stats._fsrs_enabled(col) == self.fsrs)
+
+    def after_answer(self, col, card_ids) -> "Snapshot":
+        """The snapshot after these cards were answered (nothing else changed): the rows of their notes'
+        tag strings recomputed (same SQL, same `now`), the topics rebuilt. Patches in place; returns self."""
+        from . import readiness
+        started = time.perf_counter()
+        ids = sorted({int(c) for c in card_ids})
+        if not ids:
+            return self
+        marks = ",".join("?" * len(ids))
+        rows = col.db.all(f"select n.tags from cards c join notes n on n.id = c.nid where c.id in ({marks})", *ids)
+        tags = sorted({t for (t,) in rows if t in self.groups})
+        if tags:
+            sc = scope(self.groups, tags)
+            card_rows, rev_rows = stats.raw_rows(col, self.days, self.now_s, self.fsrs, sc)
+            _replace(self.card_rows, tags, card_rows)
+            _replace(self.rev_rows, tags, rev_rows)
+            if self.date is not None:
+                ready_rows = readiness.raw_rows(col, self.date, self.now_s, self.qkeys[1], sc)
+                nids = {nid for t in tags for nid in self.groups[t]}
+                old = [k for k in self.ready_rows if (k[0] == 0 and k[1] in tags) or (k[0] == 1 and k[1] in nids)]
+                _replace(self.ready_rows, old, ready_rows)
+            self._build()
+        self.seconds = time.perf_counter() - started
+        return self
+
+
+def _replace(rows: dict, keys, new: dict) -> None:
+    """Rows of `keys` replaced by `new` in place (order kept; a key without a new row removed, a new key
+    inserted where a full computation would put it: rows are in key order within their kind)."""
+    keys = set(keys)
+    for k in keys - set(new):
+        rows.pop(k, None)
+    missing = [k for k in new if k not in rows]
+    for k, v in new.items():
+        if k in rows:
+            rows[k] = v
+    if missing:
+        merged = dict(rows)
+        merged.update({k: new[k] for k in missing})
+        ordered = sorted(merged, key=_order)
+        rows.clear()
+        rows.update((k, merged[k]) for k in ordered)
+
+
+def _order(key) -> tuple:
+    if isinstance(key, tuple):  # readiness rows: (kind, tag string or note id)
+        return (key[0], key[1] if key[0] == 0 else 0, key[1] if key[0] == 1 else 0)
+    return (0, key, 0)
