@@ -20,7 +20,7 @@ from aqt import gui_hooks
 from aqt.qt import QAction, QDialog, QDialogButtonBox, QTimer, QVBoxLayout, qconnect
 
 from . import config as config_mod
-from . import dashboard_html, readiness, stats
+from . import dashboard_html, readiness, rootscan, stats
 from .guard import addon_logger, safe
 
 DEFAULT_ROOT = "GenAI"
@@ -144,6 +144,9 @@ class DashboardController:
         self.open_tags: set[str] | None = None  # tree nodes the learner opened (kept across refreshes)
         self.lazy: set[int] = set()  # closed nodes of the current page whose children are not sent yet
         self.forecast_days: int | None = None  # days to the interview date of the figures shown
+        self.snapshot: rootscan.Snapshot | None = None  # raw rows of the figures shown (incremental refresh)
+        self.answered: list[int] = []  # cards answered since the snapshot (patched in, see rootscan.py)
+        self.snapshot_dirty = True  # something else changed since: the next refresh recomputes everything
 
     def settings(self) -> tuple[str, int]:
         mgr = getattr(self.mw, "addonManager", None)
@@ -193,6 +196,7 @@ class DashboardController:
         self.dialog.show()
         self.dialog.raise_()
         self.dialog.activateWindow()
+        self.snapshot_dirty = True
         self.refresh()
         return self.dialog
 
@@ -245,13 +249,19 @@ class DashboardController:
         from aqt.operations import QueryOp
 
         date = readiness.parse_date(self.interview_date())
+        snap, answered, dirty = self.snapshot, self.answered, self.snapshot_dirty
+        self.answered, self.snapshot_dirty = [], False
 
         def op(col):
             started = time.perf_counter()
-            topics = stats.compute(col, root=root, days=days)
-            ready, ahead = {}, None
-            if date is not None:  # readiness on the interview date (readiness.py)
-                ready, ahead = readiness.compute(col, root, date), readiness.days_until(col, date)
+            if snap is not None and not dirty and snap.usable(col, root, days, date) \
+                    and time.time() - snap.now_s < rootscan.MAX_PATCH_AGE:
+                new = snap.after_answer(col, answered)  # only the answered cards' tag strings recomputed
+            else:  # statistics and readiness on the interview date, the root's notes found once
+                new = rootscan.Snapshot.compute(col, root, days, date)
+            self.snapshot = new
+            topics, ready = new.topics, new.ready
+            ahead = readiness.days_until(col, date) if date is not None else None
             for t in topics:
                 r = ready.get(stats.fold(t.tag))
                 t.readiness = None if r is None else r.readiness
@@ -272,6 +282,7 @@ class DashboardController:
 
     def _failed(self, exc: Exception) -> None:
         self.computing = False
+        self.snapshot, self.snapshot_dirty = None, True
         self.errors.append(f"compute: {type(exc).__name__}: {exc}")
         self.log.error("genai-prep dashboard: compute failed: %s", exc)
         if self.dialog is not None:
@@ -294,10 +305,18 @@ class DashboardController:
             return
         if changes.card or changes.note or changes.tag or changes.deck or changes.study_queues \
                 or changes.browser_table:
+            col = self.mw.col
+            answered = col is not None and col.undo_status().undo == col.tr.actions_answer_card()
+            if not (answered and self.answered):  # anything but the answers on_answer recorded
+                self.snapshot_dirty = True
             self.schedule_refresh()
 
     @_safe
-    def on_answer(self, *_args) -> None:
+    def on_answer(self, reviewer=None, card=None, *_args) -> None:
+        if card is not None and getattr(card, "id", None):
+            self.answered.append(int(card.id))
+        else:
+            self.snapshot_dirty = True
         self.schedule_refresh(800)
 
     @_safe
@@ -306,6 +325,7 @@ class DashboardController:
             self.dialog.close()
             self.dialog = None
         self.topics = []
+        self.snapshot, self.answered, self.snapshot_dirty = None, [], True
         self.open_tags = None
         self.lazy = set()
 
@@ -318,6 +338,7 @@ class DashboardController:
             return None
         action, arg = parsed
         if action == "refresh":
+            self.snapshot_dirty = True  # the learner asked: everything recomputed at this minute
             self.refresh()
         elif action == "sort":
             self.sort = arg

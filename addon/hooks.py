@@ -13,7 +13,7 @@ from aqt import gui_hooks
 from aqt.qt import QAction, QKeySequence, qconnect
 
 from . import config as config_mod
-from . import links, panel_html
+from . import link_update, links, panel_html
 from .guard import addon_logger, safe
 
 PROFILE_KEY = "genai_prep_panel_visible"
@@ -44,6 +44,7 @@ class Controller:
         self.last_seconds = 0.0
         self.errors: list[str] = []
         self.previewers: list[Any] = []
+        self.tracker = link_update.EditTracker()  # notes edited since the last operation (link_update.py)
 
     # ------------------------------------------------------------ config / visibility
     def cfg(self) -> dict:
@@ -119,7 +120,7 @@ class Controller:
             return
         self.building = True
         from aqt.operations import QueryOp
-        QueryOp(parent=self.mw, op=links.build_index, success=self._index_built) \
+        QueryOp(parent=self.mw, op=link_update.build_live_index, success=self._index_built) \
             .failure(self._index_failed).run_in_background()
 
     @_safe
@@ -162,8 +163,14 @@ class Controller:
 
     @_safe
     def on_operation(self, changes, handler) -> None:
+        edited = self.tracker.take(self.mw.col) if self.mw.col is not None else None
         if changes.note or changes.note_text or changes.notetype:
-            self.rebuild_index()
+            if edited is not None and not changes.notetype and not self.building \
+                    and isinstance(self.index, link_update.LiveIndex):
+                link_update.update_index(self.mw.col, self.index, edited)  # a few ms: on the main thread
+                self.refresh()
+            else:
+                self.rebuild_index()
 
     @_safe
     def on_sync_finished(self) -> None:
@@ -259,6 +266,9 @@ def register() -> None:
     gui_hooks.sync_did_finish.append(c.on_sync_finished)
     gui_hooks.reviewer_did_show_question.append(c.on_show_question)
     gui_hooks.reviewer_did_show_answer.append(c.on_show_answer)
+    from anki import hooks as anki_hooks  # the notes behind an edit, for the incremental index update
+    anki_hooks.note_will_flush.append(c.tracker.on_flush)
+    anki_hooks.notes_will_be_deleted.append(c.tracker.on_deleted)
     # topic-mastery dashboard (Tools menu, overview link, refresh after reviews/operations)
     from . import dashboard
     dashboard.register(aqt.mw)

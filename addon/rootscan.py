@@ -27,6 +27,7 @@ from typing import Any
 
 from . import stats
 
+MAX_PATCH_AGE = 600  # seconds: an older snapshot is recomputed (the figures are "as of" its `now`)
 _notes_cache: dict[Any, dict[str, list[int]]] = {}
 
 
