@@ -193,14 +193,21 @@ def raw_rows(col, date: dt.date, now_s: int, mids: list[int], scope: str) -> dic
     return {(row[0], row[1] if row[0] == 0 else row[2]): tuple(row) for row in col.db.all(*stats._named(sql, params))}
 
 
-def build(root: str, date: dt.date, rows: dict[tuple, tuple], qkey: dict[int, str]) -> dict[str, Readiness]:
-    """Readiness per topic from the rows of `raw_rows` (Python only: questions joined, the roll-up)."""
-    tree = stats._Tree(root)
+def build(root: str, date: dt.date, rows: dict[tuple, tuple], qkey: dict[int, str],
+          tree: "stats._Tree | None" = None, only: set[str] | None = None,
+          previous: dict[str, Readiness] | None = None) -> dict[str, Readiness]:
+    """Readiness per topic from the rows of `raw_rows` (Python only: questions joined, the roll-up);
+    `tree`, `only` and `previous` as for stats.build."""
+    tree = tree if tree is not None else stats._Tree(root)
+    if only is None or previous is None:
+        only = None
     acc: dict[str, list] = {}  # topic -> [Σ w·R, Σ w, questions, not started, frequent not started, below]
     qs: dict[Any, list] = {}  # our questions: [weight, Σ R, cards, new cards, set of tag strings]
     for kind, tags, a, b, c, d, e, f in rows.values():
         if kind == 0:
             for key in tree.nodes(tags):
+                if only is not None and key not in only:
+                    continue
                 v = acc.get(key)
                 if v is None:
                     acc[key] = [a, b, c, d, e, f]
@@ -223,6 +230,8 @@ def build(root: str, date: dt.date, rows: dict[tuple, tuple], qkey: dict[int, st
         untouched = new == n
         v = (w * recall, w, 1, int(untouched), int(untouched and w >= FREQUENT), int(not untouched and recall < TARGET))
         for key in topics:
+            if only is not None and key not in only:
+                continue
             a = acc.get(key)
             if a is None:
                 acc[key] = list(v)
@@ -231,6 +240,9 @@ def build(root: str, date: dt.date, rows: dict[tuple, tuple], qkey: dict[int, st
                     a[i] += v[i]
     out: dict[str, Readiness] = {}
     for key, spelling in tree.spelling.items():
+        if only is not None and key not in only and key in previous:
+            out[key] = previous[key]
+            continue
         a = acc.get(key)
         r = Readiness(tag=spelling)
         if a is not None and a[1]:

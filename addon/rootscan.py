@@ -74,6 +74,7 @@ class Snapshot:
     topics: list = field(default_factory=list)  # list[stats.TopicStats]
     ready: dict = field(default_factory=dict)  # {topic key: readiness.Readiness}
     seconds: float = 0.0
+    _trees: Any = field(default=None, repr=False, compare=False)
 
     @classmethod
     def compute(cls, col, root: str, days: int, date: dt.date | None, now: int | None = None) -> "Snapshot":
@@ -96,11 +97,26 @@ class Snapshot:
         snap.seconds = time.perf_counter() - started
         return snap
 
-    def _build(self) -> None:
+    def _build(self, tags: list[str] | None = None) -> None:
+        """Topics and readiness from the raw rows. With `tags` (the tag strings whose rows were just
+        recomputed, the set of rows unchanged), only the topics they reach are rebuilt: the trees (each tag
+        string's topics, first spellings) are kept from the last build, the other topics reused."""
         from . import readiness
-        self.topics = stats.build(self.root, self.fsrs, self.card_rows, self.rev_rows)
-        self.ready = (readiness.build(self.root, self.date, self.ready_rows, self.qkeys[0])
-                      if self.date is not None else {})
+        only_s = only_r = None
+        if tags is None or self._trees is None:
+            self._trees = (stats._Tree(self.root), stats._Tree(self.root))
+        else:
+            ts, tr = self._trees
+            only_s = set().union(*(ts.nodes(t) for t in tags))
+            qk = self.qkeys[0]
+            questions = {qk.get(n, n) for t in tags for n in self.groups[t]}
+            rtags = set(tags) | {row[1] for k, row in self.ready_rows.items()
+                                 if k[0] == 1 and qk.get(k[1], k[1]) in questions}  # a question's other notes
+            only_r = set().union(*(tr.nodes(t) for t in rtags))
+        self.topics = stats.build(self.root, self.fsrs, self.card_rows, self.rev_rows, tree=self._trees[0],
+                                  only=only_s, previous=self.topics)
+        self.ready = (readiness.build(self.root, self.date, self.ready_rows, self.qkeys[0], tree=self._trees[1],
+                                      only=only_r, previous=self.ready) if self.date is not None else {})
 
     def usable(self, col, root: str, days: int, date: dt.date | None) -> bool:
         """Whether `after_answer` may patch this snapshot (same settings, same day, same FSRS mode)."""
@@ -122,14 +138,18 @@ class Snapshot:
         if tags:
             sc = scope(self.groups, tags)
             card_rows, rev_rows = stats.raw_rows(col, self.days, self.now_s, self.fsrs, sc)
+            same = {t for t in tags if t in self.card_rows} == set(card_rows)
             _replace(self.card_rows, tags, card_rows)
             _replace(self.rev_rows, tags, rev_rows)
             if self.date is not None:
                 ready_rows = readiness.raw_rows(col, self.date, self.now_s, self.qkeys[1], sc)
                 nids = {nid for t in tags for nid in self.groups[t]}
                 old = [k for k in self.ready_rows if (k[0] == 0 and k[1] in tags) or (k[0] == 1 and k[1] in nids)]
+                same = same and set(old) == set(ready_rows)
                 _replace(self.ready_rows, old, ready_rows)
-            self._build()
+            # the same card and readiness rows (only values changed; a review row may be new): the topics
+            # and their spellings stay, only those the tag strings reach are rebuilt
+            self._build(tags if same else None)
         self.seconds = time.perf_counter() - started
         return self
 
