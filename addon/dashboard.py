@@ -258,7 +258,7 @@ class DashboardController:
                     and time.time() - snap.now_s < rootscan.MAX_PATCH_AGE:
                 new = snap.after_answer(col, answered)  # only the answered cards' tag strings recomputed
             else:  # statistics and readiness on the interview date, the root's notes found once
-                new = rootscan.Snapshot.compute(col, root, days, date)
+                new = rootscan.Snapshot.compute(col, root, days, date, previous=snap)
             self.snapshot = new
             topics, ready = new.topics, new.ready
             ahead = readiness.days_until(col, date) if date is not None else None

@@ -170,10 +170,9 @@ def compute(col, root: str, date: dt.date, now: int | None = None, use_cache: bo
 
 
 def _compute(col, root: str, date: dt.date, now: int | None) -> dict[str, Readiness]:
-    from . import rootscan
     qkey, mids = question_keys(col)
     now_s = int(time.time()) if now is None else int(now)
-    rows = raw_rows(col, date, now_s, mids, rootscan.scope(rootscan.root_notes(col, root)))
+    rows = raw_rows(col, date, now_s, mids, root=root)
     return build(root, date, rows, qkey)
 
 
@@ -185,11 +184,14 @@ TOPIC_SQL_SCOPE = TOPIC_SQL.replace(
     "from " + stats._SCOPE_JOIN + "\n  where c.queue != -1")
 
 
-def raw_rows(col, date: dt.date, now_s: int, mids: list[int], scope: str) -> dict[tuple, tuple]:
-    """{(0, tag string) | (1, note id): TOPIC_SQL row} of the notes in `scope`, in the statement's order."""
-    sql = TOPIC_SQL_SCOPE.format(ours=",".join(str(int(m)) for m in mids) or "0", w=WEIGHT_SQL, r=r_expression(col),
+def raw_rows(col, date: dt.date, now_s: int, mids: list[int], scope: str | None = None,
+             root: str = "GenAI") -> dict[tuple, tuple]:
+    """{(0, tag string) | (1, note id): TOPIC_SQL row} of the root's notes (`scope` None: matched by tag
+    string) or of the notes in `scope` (JSON list of note ids, rootscan.py), in the statement's order."""
+    sql = (TOPIC_SQL if scope is None else TOPIC_SQL_SCOPE).format(ours=",".join(str(int(m)) for m in mids) or "0", w=WEIGHT_SQL, r=r_expression(col),
                                  frequent=FREQUENT, target=TARGET)
-    params = dict(timing(col, date, now_s), scope=scope)
+    params = dict(timing(col, date, now_s), **(dict(like=stats.like_superset(root), tag_re=stats.tag_regex(root))
+                                                 if scope is None else dict(scope=scope)))
     return {(row[0], row[1] if row[0] == 0 else row[2]): tuple(row) for row in col.db.all(*stats._named(sql, params))}
 
 

@@ -53,7 +53,7 @@ def root_notes(col, root: str) -> dict[str, list[int]]:
 def scope(groups: dict[str, list[int]], tags: list[str] | None = None) -> str:
     """The note ids of `groups` (only those of `tags` when given) as the JSON list the SQL reads."""
     keys = groups if tags is None else [t for t in tags if t in groups]
-    return json.dumps([nid for t in keys for nid in groups[t]], separators=(",", ":"))
+    return json.dumps(sorted(nid for t in keys for nid in groups[t]), separators=(",", ":"))
 
 
 @dataclass
@@ -66,7 +66,7 @@ class Snapshot:
     now_s: int
     today: int
     fsrs: bool
-    groups: dict[str, list[int]]
+    groups: dict[str, list[int]] | None  # the root's notes by tag string: found at the first patch
     card_rows: dict[str, tuple]
     rev_rows: dict[str, tuple]
     ready_rows: dict[Any, tuple] = field(default_factory=dict)
@@ -77,33 +77,44 @@ class Snapshot:
     _trees: Any = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def compute(cls, col, root: str, days: int, date: dt.date | None, now: int | None = None) -> "Snapshot":
-        """Statistics and (with a date) readiness of the root: the root's notes found once for both."""
+    def compute(cls, col, root: str, days: int, date: dt.date | None, now: int | None = None,
+                previous: "Snapshot | None" = None) -> "Snapshot":
+        """Statistics and (with a date) readiness of the root. `previous`: the last snapshot (of any state):
+        when the new rows carry exactly the same tag strings, its trees (each tag string's topics and the
+        topics' spellings, which depend on nothing else) are reused instead of folding every tag again."""
         from . import readiness
         started = time.perf_counter()
         root = (root or "GenAI").strip().strip(":") or "GenAI"
         days = max(1, int(days))
         now_s = int(time.time()) if now is None else int(now)
         fsrs = stats._fsrs_enabled(col)
-        groups = root_notes(col, root)
-        sc = scope(groups)
-        card_rows, rev_rows = stats.raw_rows(col, days, now_s, fsrs, sc)
+        card_rows, rev_rows = stats.raw_rows(col, days, now_s, fsrs, root=root)
         snap = cls(root=root, days=days, date=date, now_s=now_s, today=int(col.sched.today), fsrs=fsrs,
-                   groups=groups, card_rows=card_rows, rev_rows=rev_rows)
+                   groups=None, card_rows=card_rows, rev_rows=rev_rows)
         if date is not None:
             snap.qkeys = readiness.question_keys(col)
-            snap.ready_rows = readiness.raw_rows(col, date, now_s, snap.qkeys[1], sc)
-        snap._build()
+            snap.ready_rows = readiness.raw_rows(col, date, now_s, snap.qkeys[1], root=root)
+        if previous is not None and previous._trees is not None and stats.fold(previous.root) == stats.fold(root) \
+                and previous.card_rows.keys() == card_rows.keys() \
+                and [k for k in previous.ready_rows if k[0] == 0] == [k for k in snap.ready_rows if k[0] == 0] \
+                and [r[1] for k, r in previous.ready_rows.items() if k[0] == 1] \
+                == [r[1] for k, r in snap.ready_rows.items() if k[0] == 1]:
+            snap._trees = previous._trees  # same tag strings in the same order: the same topics and spellings
+            snap._build(reuse=True)
+        else:
+            snap._build()
         snap.seconds = time.perf_counter() - started
         return snap
 
-    def _build(self, tags: list[str] | None = None) -> None:
+    def _build(self, tags: list[str] | None = None, reuse: bool = False) -> None:
         """Topics and readiness from the raw rows. With `tags` (the tag strings whose rows were just
         recomputed, the set of rows unchanged), only the topics they reach are rebuilt: the trees (each tag
         string's topics, first spellings) are kept from the last build, the other topics reused."""
         from . import readiness
         only_s = only_r = None
-        if tags is None or self._trees is None:
+        if reuse and self._trees is not None:
+            pass  # every topic rebuilt, with the trees of an earlier snapshot of the same tag strings
+        elif tags is None or self._trees is None:
             self._trees = (stats._Tree(self.root), stats._Tree(self.root))
         else:
             ts, tr = self._trees
@@ -132,6 +143,8 @@ class Snapshot:
         ids = sorted({int(c) for c in card_ids})
         if not ids:
             return self
+        if self.groups is None:  # answers change no tags: the notes found now are those of the snapshot
+            self.groups = root_notes(col, self.root)
         marks = ",".join("?" * len(ids))
         rows = col.db.all(f"select n.tags from cards c join notes n on n.id = c.nid where c.id in ({marks})", *ids)
         tags = sorted({t for (t,) in rows if t in self.groups})

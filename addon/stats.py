@@ -264,16 +264,18 @@ from x group by x.tags
 """
 
 
-# For the whole root (many notes) the window's rows are read in rowid order, those of the root's cards kept
-# (a membership test against the root's card ids): a range scan reads the window's pages once, where the
-# cid index would seek every row — the same rows and sums as REVLOG_SQL_SCOPE, which wins for a few notes
-# (the incremental refresh after an answer, see rootscan.py).
+# For the whole root the window's rows are read in rowid order and only those of the root's cards kept (a
+# membership test against the root's card ids, found through the matching tag strings `m`): a range scan
+# reads the window's pages once, where the cid index would seek every row, and no other root's review is
+# joined to its card and note (REVLOG_SQL joins every review of the window). The same rows and sums as
+# REVLOG_SQL and REVLOG_SQL_SCOPE (which wins for a few notes: the incremental refresh, see rootscan.py).
 _WINDOW = "from revlog r where r.id >= :start and r.id < :next_ms"
-assert _WINDOW in REVLOG_SQL and "\nwhere n.tags like" in REVLOG_SQL
-REVLOG_SQL_WINDOW = REVLOG_SQL.replace(_WINDOW, _WINDOW + " and r.cid in (select c.id from json_each(:scope) j "
-                                       "cross join cards c on c.nid = j.value)").split("\nwhere n.tags like")[0] \
-    + "\ngroup by n.tags\n"
-SCOPE_SMALL = 2000  # notes: up to this many, reviews are read by card (cid index), else by the window scan
+_M = ("m(tags) as (select tags from notes where tags like :like escape '\\' group by tags "
+      "having tags regexp :tag_re)")
+assert _WINDOW in REVLOG_SQL and "\nwhere n.tags like" in REVLOG_SQL and REVLOG_SQL.startswith("\nwith g as")
+REVLOG_SQL_WINDOW = "\nwith " + _M + ",\n" + REVLOG_SQL[len("\nwith "):].replace(
+    _WINDOW, _WINDOW + " and r.cid in (select c.id from notes n cross join cards c on c.nid = n.id "
+    "where n.tags in m)").split("\nwhere n.tags like")[0] + "\ngroup by n.tags\n"
 
 
 def _unpack(v: list) -> list[int]:
@@ -399,17 +401,19 @@ class _Tree:
 
 
 def _compute(col, root: str, days: int, now: int | None) -> list[TopicStats]:
-    from . import rootscan
     now_s = int(time.time()) if now is None else int(now)
     fsrs = _fsrs_enabled(col)
-    card_rows, rev_rows = raw_rows(col, days, now_s, fsrs, rootscan.scope(rootscan.root_notes(col, root)))
+    card_rows, rev_rows = raw_rows(col, days, now_s, fsrs, root=root)
     return build(root, fsrs, card_rows, rev_rows)
 
 
-def raw_rows(col, days: int, now_s: int, fsrs: bool, scope: str) -> tuple[dict[str, tuple], dict[str, tuple]]:
-    """({tag string: CARD_SQL row}, {tag string: REVLOG_SQL row}) of the notes in `scope` (a JSON list of
-    note ids, see rootscan.py): the two SQL statements, rows in tag-string order. The root's notes are
-    found once (rootscan.root_notes); a subset (the notes of one tag string) gives exactly those rows."""
+def raw_rows(col, days: int, now_s: int, fsrs: bool, scope: str | None = None,
+             root: str = "GenAI") -> tuple[dict[str, tuple], dict[str, tuple]]:
+    """({tag string: CARD_SQL row}, {tag string: REVLOG_SQL row}): the two SQL statements, rows in tag-string
+    order. For the whole root (`scope` None) the notes are matched by their tag strings (one pass over
+    the notes' tags) and the revlog window is read in rowid order, keeping the root's cards' rows; for
+    `scope` (a JSON list of note ids, see rootscan.py: the notes of a few tag strings) notes, cards and
+    reviews are read by key and index only — the same rows for those tag strings."""
     today = int(col.sched.today)
     next_day_at = int(col.sched.day_cutoff)
     day_start = next_day_at - 86400
@@ -418,19 +422,20 @@ def raw_rows(col, days: int, now_s: int, fsrs: bool, scope: str) -> tuple[dict[s
         learn_ahead = int(learn_ahead)
     except (TypeError, ValueError):
         learn_ahead = 1200
-    card_sql = CARD_SQL_SCOPE.format(mature=MATURE_IVL, r=R_FSRS if fsrs else R_INTERVAL)
+    card_sql = (CARD_SQL if scope is None else CARD_SQL_SCOPE).format(mature=MATURE_IVL,
+                                                                      r=R_FSRS if fsrs else R_INTERVAL)
+    match = dict(tag_re=tag_regex(root), like=like_superset(root)) if scope is None else dict(scope=scope)
     params = dict(today=today, next_day_at=next_day_at, now=now_s, learn_cutoff=now_s + learn_ahead,
-                  day_start=day_start, scope=scope)
+                  day_start=day_start, **match)
     cards = {row[0]: tuple(row) for row in col.db.all(*_named(card_sql, params))}
 
     next_ms = next_day_at * 1000
     win_start = next_ms - days * DAY_MS
     start = min(win_start, next_ms - NW * WEEK_MS)
     day0_ms = next_ms - (today + 1 + 36500) * DAY_MS  # any day boundary far in the past keeps divisions >= 0
-    rparams = dict(start=start, next_ms=next_ms, win_start=win_start, scope=scope, day0_ms=day0_ms)
-    small = scope.count(",") < SCOPE_SMALL
-    revlog_sql = (REVLOG_SQL_SCOPE if small else REVLOG_SQL_WINDOW).format(week=WEEK_MS, day=DAY_MS,
-                                                                          mature=MATURE_IVL, P=PACK)
+    rparams = dict(start=start, next_ms=next_ms, win_start=win_start, day0_ms=day0_ms, **match)
+    revlog_sql = (REVLOG_SQL_WINDOW if scope is None else REVLOG_SQL_SCOPE).format(week=WEEK_MS, day=DAY_MS,
+                                                                                  mature=MATURE_IVL, P=PACK)
     revs = {row[0]: tuple(row) for row in col.db.all(*_named(revlog_sql, rparams))}
     return cards, revs
 

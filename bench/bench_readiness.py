@@ -111,13 +111,16 @@ def measure(src: Path, fsrs: bool, answers: int = 0) -> dict:
         try:
             col.set_config("fsrs", fsrs)
             date = readiness.anki_today(col) + dt.timedelta(days=30)
-            rootscan.Snapshot.compute(col, "GenAI", 30, date)  # warm the page cache as the dashboard's first run does
-            runs, separate = [], []
-            for _ in range(5):
-                rootscan._notes_cache.clear()  # uncached: the root's notes are looked up again
-                started = time.perf_counter()
-                snap = rootscan.Snapshot.compute(col, "GenAI", 30, date)
+            started = time.perf_counter()
+            snap = rootscan.Snapshot.compute(col, "GenAI", 30, date)  # the dashboard's first run (cold caches)
+            first = time.perf_counter() - started
+            runs, cpu, separate = [], [], []
+            for _ in range(5):  # the dashboard's later full refreshes: everything recomputed, the trees reused
+                rootscan._notes_cache.clear()
+                started, cpu_started = time.perf_counter(), time.thread_time()
+                snap = rootscan.Snapshot.compute(col, "GenAI", 30, date, previous=snap)
                 runs.append(time.perf_counter() - started)
+                cpu.append(time.thread_time() - cpu_started)
             for _ in range(3):
                 rootscan._notes_cache.clear()
                 started = time.perf_counter()
@@ -126,7 +129,8 @@ def measure(src: Path, fsrs: bool, answers: int = 0) -> dict:
                 separate.append(time.perf_counter() - started)
             out = {"cards": col.db.scalar("select count() from cards"),
                    "revlog": col.db.scalar("select count() from revlog"),
-                   "dash": statistics.median(runs), "separate": statistics.median(separate),
+                   "dash": statistics.median(runs), "separate": statistics.median(separate), "first": first,
+                   "cpu": statistics.median(cpu),
                    "root": snap.ready["genai"].readiness}
             tracemalloc.start()  # after the timed runs: tracing slows Python down
             rootscan._notes_cache.clear()
@@ -219,8 +223,9 @@ def main() -> int:
     print(f"FSRS {fsrs}; load average {load:.1f} on {os.cpu_count()} cores while measuring (timings are medians)")
     for name, m in (("alone", alone), ("inside", inside)):
         print(f"{name:>6}: {m['cards']:,} cards, {m['revlog']:,} revlog rows: dashboard refresh with a forecast date "
-              f"{m['dash'] * 1000:.0f} ms   target <= 1000 ms   (stats.compute + readiness.compute called "
-              f"separately: {m['separate'] * 1000:.0f} ms)")
+              f"{m['dash'] * 1000:.0f} ms   target <= 1000 ms   (CPU {m['cpu'] * 1000:.0f} ms; first run "
+              f"{m['first'] * 1000:.0f} ms; stats.compute + readiness.compute called separately: "
+              f"{m['separate'] * 1000:.0f} ms)")
     ratio = inside["dash"] / alone["dash"]
     print(f"inside / alone: {ratio:.2f}x   target <= 1.3x")
     print(f"peak memory of the process (both collections, every refresh): {rss:.0f} MB RSS, "

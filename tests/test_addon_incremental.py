@@ -58,6 +58,16 @@ def test_after_answer_equals_full_recompute(icol):
         answer(col, cid, 3)
     snap.after_answer(col, cids)
     assert (snap.topics, snap.ready) == full(col, date, now)
+    # a full recomputation reusing the snapshot's trees (same tag strings) equals one without
+    again = rootscan.Snapshot.compute(col, "GenAI", 30, date, now=now, previous=snap)
+    assert again._trees is snap._trees
+    assert (again.topics, again.ready) == full(col, date, now)
+    note = col.get_note(col.get_card(cids[0]).nid)
+    note.tags = [*note.tags, "GenAI::Brand_new_topic"]
+    col.update_note(note)
+    changed = rootscan.Snapshot.compute(col, "GenAI", 30, date, now=now, previous=again)
+    assert changed._trees is not again._trees and "genai::brand_new_topic" in changed.ready
+    assert (changed.topics, changed.ready) == full(col, date, now)
 
 
 def test_snapshot_not_usable_after_settings_change(icol):
