@@ -303,7 +303,7 @@ CSS = """
 #genai-dash .item.node.open .name::before { content: "▾ "; }
 #genai-dash .leaf .name::before { content: "  "; white-space: pre; }
 #genai-dash button { font-size: 11px; padding: 1px 6px; }
-#genai-dash .acts { white-space: nowrap; }
+#genai-dash .acts { display: flex; flex-wrap: wrap; gap: 2px 4px; }  /* Study, Browse (, Interview): never wider than the column */
 #genai-dash .spark { color: #3182bd; }
 #genai-dash.night .spark { color: #9ecae1; }
 #genai-dash .mastery .ready { display: block; font-size: 10px; font-weight: 400; color: var(--muted); }
@@ -311,7 +311,7 @@ CSS = """
 #genai-dash .interview .why { color: var(--muted); }
 #genai-dash .foot { color: var(--muted); margin-top: 8px; font-size: 11px; }
 @media (max-width: 900px) {
-  #genai-dash .row { grid-template-columns: minmax(170px, 3fr) minmax(40px, 0.6fr) 46px 86px 52px 50px 80px 112px; }
+  #genai-dash .row { grid-template-columns: minmax(170px, 3fr) minmax(40px, 0.6fr) 46px 86px 52px 50px 80px 132px; }
   #genai-dash .row .cards, #genai-dash .row .r { display: none; }
   #genai-dash .spark { width: 80px; }
 }

@@ -1,21 +1,22 @@
-"""The root's notes, found once per collection state, and the dashboard's incremental refresh (plain
-Python + SQL, no Qt).
+"""The dashboard's figures as one snapshot, refreshed incrementally after answers (plain Python + SQL,
+no Qt).
 
-Cost that follows the root, not the collection: `root_notes` finds the notes under the root with one pass
-over the notes' tag strings (a LIKE pre-filter, then Anki's own `regexp` once per distinct tag string —
-exactly Anki's `tag:<root>` search, see stats.tag_regex) and returns them grouped by tag string. Every
-later statement (stats.raw_rows, readiness.raw_rows) starts from those note ids (`scope`, a JSON list
-read by SQLite's `json_each`): notes and cards by primary key / `ix_cards_nid`, reviews by `ix_revlog_cid`
-with the time window as a rowid range — no scan of the other roots' cards or of the whole revlog window.
-The result is cached until the connection reports a change (`total_changes()`, O(1)), so the statistics and
-the readiness of one refresh share it.
+Cost that follows the root, not the collection: a full computation (`Snapshot.compute`) runs the three
+statements of stats.raw_rows and readiness.raw_rows, which match the root's notes by tag string (a LIKE
+pre-filter, then Anki's own `regexp` once per distinct tag string — exactly Anki's `tag:<root>`) and
+read the recent revlog window in rowid order keeping only the root's cards' rows before any join; the Python
+roll-up reuses the previous snapshot's trees when the tag strings are the same.
 
-Incremental refresh (`Snapshot`): the dashboard keeps the raw per-tag-string rows of its last full
-computation. Answering a card changes only that card (and adds its review), so only the rows of its note's
-tag string change: `Snapshot.after_answer` recomputes those rows with the very same SQL restricted to the
-notes of that tag string, puts them in place and rebuilds the topics in Python (the same roll-up, the same
-row order, so the figures equal a full recomputation at the snapshot's `now`). Anything else (a note edit,
-an undo, another day, FSRS toggled) means a full recomputation: the dashboard decides (dashboard.py).
+Incremental refresh: answering a card changes only that card (and adds its review), so only the rows of
+its note's tag string change. `Snapshot.after_answer` recomputes those rows with the same statements
+restricted to the notes of that tag string (`scope`, a JSON list of note ids read by SQLite's
+`json_each`: notes and cards by key, reviews by `ix_revlog_cid` with the window as a rowid range), puts
+them in place and rebuilds only the topics those tag strings reach (the same sums in the same order as a
+full build), so the figures equal a full recomputation at the snapshot's `now` (tests/test_addon_incremental.py).
+The root's notes by tag string (`root_notes`) are looked up at the first patch and cached until the
+connection reports a change (`total_changes()`, O(1)). Anything else (a note edit, an undo, another day,
+FSRS toggled, a snapshot older than MAX_PATCH_AGE) means a full recomputation: the dashboard decides
+(dashboard.py).
 """
 from __future__ import annotations
 

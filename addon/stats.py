@@ -2,13 +2,15 @@
 
 `compute(col, root="GenAI", days=30, now=None) -> list[TopicStats]` answers "which topics do
 I really know, and what do I study next?" for every tag under `root` (the root itself and every
-intermediate level of `a::b::c`), in exactly two SQL statements on Anki's own connection:
+intermediate level of `a::b::c`), in exactly two SQL statements on Anki's own connection (`raw_rows`;
+`build` does the Python part):
 
 1. one aggregate pass over cards ⋈ notes, GROUP BY the note's tag string: card buckets, due /
    overdue counts, retrievability sums;
-2. one pass over the recent revlog (16 weeks, grouped per card and day, then ⋈ cards ⋈ notes,
-   GROUP BY tag string): true retention over the window, weekly retention and the weekly change of
-   the card states (the 12-week mastery trend).
+2. one pass over the recent revlog (16 weeks, only the rows of the root's cards — filtered before any
+   join, so another root's reviews cost a rowid-ordered read, not a join — grouped per card and day,
+   then ⋈ cards ⋈ notes, GROUP BY tag string): true retention over the window, weekly retention and the
+   weekly change of the card states (the 12-week mastery trend).
 
 Both results are small (one row per distinct tag string). The roll-up of `a::b::c` to `a`, `a::b`
 and `a::b::c` happens in Python over those rows (`_Tree`: each row goes to the set of its tags' topics, so a

@@ -1,4 +1,24 @@
 #!/usr/bin/env python3
+"""Benchmark the dashboard with an interview date at scale — every figure of issue 14 in one run.
+
+"alone": bench_dashboard.py's cached collection (50,000 cards under GenAI, 1,000,000 revlog rows).
+"inside": a copy of it plus 250,000 Basic cards tagged under another root (`Other::…`, 1,000 topics)
+with 4,000,000 more revlog rows (cached in .cache/bench/ too). Both with FSRS data on every studied card.
+
+Prints, next to each target:
+- the dashboard refresh with a forecast date 30 days ahead (rootscan.Snapshot.compute: stats + readiness,
+  everything recomputed, median of 5, wall and CPU time of the thread; also its first, cold run and
+  stats.compute + readiness.compute called separately), alone and inside — target <= 1.0 s,
+- the ratio inside / alone — target <= 1.3x,
+- the peak memory of the whole process (ru_maxrss: Anki's backend, both collections, every run) and
+  the Python allocations of one refresh (tracemalloc) — target <= 300 MB,
+- the refresh after answering one card (Snapshot.after_answer, inside, each card answered through the
+  scheduler first; checked equal to a full recomputation) p50 / p95 — target p95 <= 100 ms,
+- the panel's id index update after editing one note (link_update.update_index on 50,000 Q&A notes:
+  the built package imported plus bench_addon_panel's synthetic notes; edits saved with col.update_note,
+  the add-on's edit tracker on Anki's note hooks; checked equal to a rebuild) p50 / p95 — target <= 20 ms.
+Timings on a shared machine are noisy: the load average is printed; the CPU time is the steadier figure.
+Run: .venv/bin/python bench/bench_readiness.py [--fsrs] [--rebuild] [--answers 60] [--edits 200]
 """Benchmark interview readiness (addon/readiness.py) at scale: a 50,000-card root alone vs the same
 root inside a collection of 300,000 cards / 5,000,000 reviews.
 

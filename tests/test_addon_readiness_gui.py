@@ -3,7 +3,10 @@ page -> pycmd -> stored per profile), the readiness cells and bar it brings, and
 interview" (JS click -> CollectionOp) building the loss-ordered filtered deck, undoable."""
 from __future__ import annotations
 
-from anki_gui import launch
+import shutil
+
+from anki_gui import launch, nonblank
+from conftest import ROOT
 from test_addon_dashboard_gui import ADDON_ERRORS
 
 HARNESS = ADDON_ERRORS + r'''
@@ -37,6 +40,7 @@ def after_import():
 def set_date():
     from genai_interview_prep import dashboard
     c = dashboard.controller
+    c.dialog.resize(800, 600)  # the README screenshot's size (as tests/test_addon_dashboard_gui.py)
     c.dialog.web.eval("var d=document.getElementById('genai-interview-date'); d.value='" + result["date"] + "';"
                       "d.dispatchEvent(new Event('change', {bubbles: true}));")
     wait_for(lambda: not c.computing and 'class="ready"' in c.dialog.last_html, read_page, "readiness")
@@ -53,12 +57,22 @@ def read_page():
     result["shown_root"] = next(t.readiness for t in c.topics if t.parent is None)
     js = ("(function(){return {ready: document.querySelectorAll('#genai-dash .tree .ready').length,"
           " rows: document.querySelectorAll('#genai-dash .tree .row').length,"
-          " bar: (document.querySelector('#genai-dash .interview')||{}).textContent || ''};})()")
+          " bar: (document.querySelector('#genai-dash .interview')||{}).textContent || '',"
+          " width: document.documentElement.scrollWidth, client: document.documentElement.clientWidth};})()")
     def got(dom):
         result["dom"] = dom
-        c.dialog.web.eval("document.querySelector('button[data-act=\"interview\"][data-arg=\"all\"]').click();")
-        wait_for(lambda: c.last_study is not None and "interview" in c.last_study, studied, "interview deck")
+        c.dialog.web.eval("window.scrollTo(0, 0);")
+        QTimer.singleShot(1200, study)  # painted: the README screenshot, with the date bar and readiness
     c.dialog.web.evalWithCallback(js, guard(got))
+
+
+@guard
+def study():
+    from genai_interview_prep import dashboard
+    c = dashboard.controller
+    result["png"] = c.dialog.grab().save(str(OUT / "addon-dashboard.png"))
+    c.dialog.web.eval("document.querySelector('button[data-act=\"interview\"][data-arg=\"all\"]').click();")
+    wait_for(lambda: c.last_study is not None and "interview" in c.last_study, studied, "interview deck")
 
 
 @guard
@@ -79,11 +93,19 @@ def studied():
 
 
 def test_interview_date_and_study_in_real_anki(built_package, tmp_path):
-    result, _ = launch(built_package, tmp_path, HARNESS, "ready", 200)
+    result, out = launch(built_package, tmp_path, HARNESS, "ready", 200)
     assert result["profile_before"] is None and result["profile_after"] == result["date"]
     assert result["shown_root"] == result["expected_root"] and 0 < result["expected_root"] < 1
     dom = result["dom"]
     assert dom["ready"] == dom["rows"] > 0 and "Readiness" in dom["bar"] and "in 30 days" in dom["bar"], dom
+    assert dom["width"] <= dom["client"] + 1, "horizontal scrolling at 800x600 with the interview buttons"
     s = result["study"]
     assert s.get("deck_name") == "GenAI interview" and s["cards"] > 0, s
     assert s["undo"] == "Study for the interview: GenAI", s
+    # screenshot: the dashboard with the interview date set (date bar, readiness column); the README's
+    # tests/screenshots/addon-dashboard.png is a committed copy
+    path = out / "addon-dashboard.png"
+    assert result["png"] and path.exists() and nonblank(path) >= 20
+    shots = ROOT / "dist" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    shutil.copy(path, shots / "addon-dashboard.png")
