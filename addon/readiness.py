@@ -176,7 +176,7 @@ def _compute(col, root: str, date: dt.date, now: int | None) -> dict[str, Readin
     return build(root, date, rows, qkey)
 
 
-# TOPIC_SQL driven by the root's note ids (`:scope`, see rootscan.py) instead of a scan of every note.
+# TOPIC_SQL for a few notes given by id (`:scope`, see rootscan.py: the incremental refresh after an answer).
 TOPIC_SQL_SCOPE = TOPIC_SQL.replace(
     "with m(tags) as (select tags from notes where tags like :like escape '\\' group by tags having tags regexp :tag_re),\n"
     "per_note as", "with per_note as").replace(
@@ -188,10 +188,12 @@ def raw_rows(col, date: dt.date, now_s: int, mids: list[int], scope: str | None 
              root: str = "GenAI") -> dict[tuple, tuple]:
     """{(0, tag string) | (1, note id): TOPIC_SQL row} of the root's notes (`scope` None: matched by tag
     string) or of the notes in `scope` (JSON list of note ids, rootscan.py), in the statement's order."""
-    sql = (TOPIC_SQL if scope is None else TOPIC_SQL_SCOPE).format(ours=",".join(str(int(m)) for m in mids) or "0", w=WEIGHT_SQL, r=r_expression(col),
-                                 frequent=FREQUENT, target=TARGET)
-    params = dict(timing(col, date, now_s), **(dict(like=stats.like_superset(root), tag_re=stats.tag_regex(root))
-                                                 if scope is None else dict(scope=scope)))
+    sql = (TOPIC_SQL if scope is None else TOPIC_SQL_SCOPE).format(
+        ours=",".join(str(int(m)) for m in mids) or "0", w=WEIGHT_SQL, r=r_expression(col), frequent=FREQUENT,
+        target=TARGET)
+    match = (dict(like=stats.like_superset(root), tag_re=stats.tag_regex(root)) if scope is None
+             else dict(scope=scope))
+    params = dict(timing(col, date, now_s), **match)
     return {(row[0], row[1] if row[0] == 0 else row[2]): tuple(row) for row in col.db.all(*stats._named(sql, params))}
 
 

@@ -242,9 +242,9 @@ group by n.tags having n.tags regexp :tag_re
 """
 
 
-# The same two statements driven by the root's note ids (`:scope`, a JSON list, see rootscan.py) instead of a
-# scan of every note and of the whole revlog window: cost follows the root's cards and their recent reviews
-# (revlog by its cid index, rowid range = the window), not the collection's size.
+# The same two statements for a few notes given by id (`:scope`, a JSON list, see rootscan.py: the notes of the
+# tag strings an answer touched): notes and cards by key, reviews by the cid index with the window as a rowid
+# range — a few milliseconds, whatever the size of the collection.
 _SCOPE_JOIN = "json_each(:scope) j cross join notes n on n.id = j.value cross join cards c on c.nid = n.id"
 CARD_SQL_SCOPE = CARD_SQL.split("from cards c")[0] + "from " + _SCOPE_JOIN + "\ngroup by n.tags\n"
 REVLOG_SQL_SCOPE = """
