@@ -19,18 +19,6 @@ Prints, next to each target:
   the add-on's edit tracker on Anki's note hooks; checked equal to a rebuild) p50 / p95 — target <= 20 ms.
 Timings on a shared machine are noisy: the load average is printed; the CPU time is the steadier figure.
 Run: .venv/bin/python bench/bench_readiness.py [--fsrs] [--rebuild] [--answers 60] [--edits 200]
-"""Benchmark interview readiness (addon/readiness.py) at scale: a 50,000-card root alone vs the same
-root inside a collection of 300,000 cards / 5,000,000 reviews.
-
-"alone": bench_dashboard.py's cached collection (50,000 cards under GenAI, 1,000,000 revlog rows).
-"inside": a copy of it plus 250,000 Basic cards tagged under another root (`Other::…`, 1,000 topics)
-with 4,000,000 more revlog rows (cached in .cache/bench/ too). Both with FSRS data on every studied card.
-
-Prints, for each (median of 5, uncached):
-- readiness.compute(root="GenAI", date 30 days ahead) — per-card forecast and the weighted roll-up,
-- the dashboard refresh with an interview date: stats.compute() + readiness.compute() — target <= 1.0 s,
-- and the ratio inside / alone — target <= 1.3x.
-Run: .venv/bin/python bench/bench_readiness.py [--fsrs] [--rebuild]
 """
 import argparse
 import datetime as dt
