@@ -71,6 +71,35 @@ def study():
     from genai_interview_prep import dashboard
     c = dashboard.controller
     result["png"] = c.dialog.grab().save(str(OUT / "addon-dashboard.png"))
+    # answer a card as the reviewer does (CollectionOp + reviewer_did_answer_card): the dashboard patches its
+    # snapshot (rootscan.Snapshot.after_answer) instead of recomputing everything
+    from aqt import gui_hooks
+    from aqt.operations.scheduling import answer_card
+    col = aqt.mw.col
+    snap, topics = c.snapshot, c.topics
+    card = col.get_card(col.find_cards("tag:GenAI is:new")[0])
+    states = col._backend.get_scheduling_states(card.id)
+    card.start_timer()
+    answer_card(parent=aqt.mw, answer=col.sched.build_answer(card=card, states=states, rating=3)) \
+        .run_in_background(initiator=aqt.mw.reviewer)
+    gui_hooks.reviewer_did_answer_card(aqt.mw.reviewer, card, 3)
+    wait_for(lambda: c.topics is not topics and not c.computing and not c.pending,
+             lambda: patched(snap), "incremental refresh")
+
+
+@guard
+def patched(snap):
+    import datetime as dt
+    from genai_interview_prep import dashboard, readiness, stats
+    c = dashboard.controller
+    col = aqt.mw.col
+    now = c.snapshot.now_s
+    date = dt.date.fromisoformat(result["date"])
+    full_t = [t.to_dict() for t in stats.compute(col, now=now, use_cache=False)]
+    full_r = {k: r.to_dict() for k, r in readiness.compute(col, "GenAI", date, now=now, use_cache=False).items()}
+    result["patch"] = {"same_snapshot": c.snapshot is snap,
+                       "topics_equal": [t.to_dict() for t in c.topics] == full_t,
+                       "ready_equal": {k: r.to_dict() for k, r in c.snapshot.ready.items()} == full_r}
     c.dialog.web.eval("document.querySelector('button[data-act=\"interview\"][data-arg=\"all\"]').click();")
     wait_for(lambda: c.last_study is not None and "interview" in c.last_study, studied, "interview deck")
 
@@ -99,6 +128,8 @@ def test_interview_date_and_study_in_real_anki(built_package, tmp_path):
     dom = result["dom"]
     assert dom["ready"] == dom["rows"] > 0 and "Readiness" in dom["bar"] and "in 30 days" in dom["bar"], dom
     assert dom["width"] <= dom["client"] + 1, "horizontal scrolling at 800x600 with the interview buttons"
+    # an answer in the reviewer: the dashboard's figures patched in place, equal to a full recomputation
+    assert result["patch"] == {"same_snapshot": True, "topics_equal": True, "ready_equal": True}, result["patch"]
     s = result["study"]
     assert s.get("deck_name") == "GenAI interview" and s["cards"] > 0, s
     assert s["undo"] == "Study for the interview: GenAI", s
