@@ -184,10 +184,25 @@ TOPIC_SQL_SCOPE = TOPIC_SQL.replace(
     "from " + stats._SCOPE_JOIN + "\n  where c.queue != -1")
 
 
+# TOPIC_SQL with the root's tag strings given (`:tagset`, a JSON list: stats.raw_rows' card rows) instead of
+# matching every note's tags again.
+TOPIC_SQL_TAGSET = TOPIC_SQL.replace(
+    "with m(tags) as (select tags from notes where tags like :like escape '\\' group by tags having tags regexp :tag_re),\n"
+    "per_note as", "with per_note as").replace("where n.tags in m and", "where n.tags in " + stats.TAGSET + " and")
+assert "json_each(:tagset)" in TOPIC_SQL_TAGSET and "regexp" not in TOPIC_SQL_TAGSET
+
+
 def raw_rows(col, date: dt.date, now_s: int, mids: list[int], scope: str | None = None,
-             root: str = "GenAI") -> dict[tuple, tuple]:
+             root: str = "GenAI", tagset: str | None = None) -> dict[tuple, tuple]:
     """{(0, tag string) | (1, note id): TOPIC_SQL row} of the root's notes (`scope` None: matched by tag
-    string) or of the notes in `scope` (JSON list of note ids, rootscan.py), in the statement's order."""
+    string, or by `tagset`, the JSON list of the root's tag strings when known) or of the notes in `scope`
+    (JSON list of note ids, rootscan.py), in the statement's order."""
+    if scope is None and tagset is not None:
+        sql = TOPIC_SQL_TAGSET.format(ours=",".join(str(int(m)) for m in mids) or "0", w=WEIGHT_SQL,
+                                      r=r_expression(col), frequent=FREQUENT, target=TARGET)
+        params = dict(timing(col, date, now_s), tagset=tagset)
+        return {(row[0], row[1] if row[0] == 0 else row[2]): tuple(row)
+                for row in col.db.all(*stats._named(sql, params))}
     sql = (TOPIC_SQL if scope is None else TOPIC_SQL_SCOPE).format(
         ours=",".join(str(int(m)) for m in mids) or "0", w=WEIGHT_SQL, r=r_expression(col), frequent=FREQUENT,
         target=TARGET)

@@ -94,7 +94,8 @@ class Snapshot:
                    groups=None, card_rows=card_rows, rev_rows=rev_rows)
         if date is not None:
             snap.qkeys = readiness.question_keys(col)
-            snap.ready_rows = readiness.raw_rows(col, date, now_s, snap.qkeys[1], root=root)
+            snap.ready_rows = readiness.raw_rows(col, date, now_s, snap.qkeys[1], root=root,
+                                                 tagset=json.dumps(list(card_rows)))  # the root's tag strings
         if previous is not None and previous._trees is not None and stats.fold(previous.root) == stats.fold(root) \
                 and previous.card_rows.keys() == card_rows.keys() \
                 and [k for k in previous.ready_rows if k[0] == 0] == [k for k in snap.ready_rows if k[0] == 0] \
