@@ -2,10 +2,11 @@
 no Qt).
 
 Cost that follows the root, not the collection: a full computation (`Snapshot.compute`) runs the three
-statements of stats.raw_rows and readiness.raw_rows, which match the root's notes by tag string (a LIKE
-pre-filter, then Anki's own `regexp` once per distinct tag string — exactly Anki's `tag:<root>`) and
-read the recent revlog window in rowid order keeping only the root's cards' rows before any join; the Python
-roll-up reuses the previous snapshot's trees when the tag strings are the same.
+statements of stats.raw_rows and readiness.raw_rows. The card statement matches the root's notes by tag
+string (a LIKE pre-filter, then Anki's own `regexp` once per distinct tag string — exactly Anki's
+`tag:<root>`); its rows' tag strings go to the other two as a JSON list (`:tagset`), so no note's tags are
+matched twice; the recent revlog window is read in rowid order keeping only the root's cards' rows before
+any join. The Python roll-up reuses the previous snapshot's trees when the tag strings are the same.
 
 Incremental refresh: answering a card changes only that card (and adds its review), so only the rows of
 its note's tag string change. `Snapshot.after_answer` recomputes those rows with the same statements
