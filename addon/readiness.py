@@ -27,7 +27,7 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from . import stats
+from . import rootscan, stats
 from .core.weights import ASKED_TAG
 from .links import find_note_types
 
@@ -181,14 +181,14 @@ TOPIC_SQL_SCOPE = TOPIC_SQL.replace(
     "with m(tags) as (select tags from notes where tags like :like escape '\\' group by tags having tags regexp :tag_re),\n"
     "per_note as", "with per_note as").replace(
     "from notes n cross join cards c on c.nid = n.id\n  where n.tags in m and c.queue != -1",
-    "from " + stats._SCOPE_JOIN + "\n  where c.queue != -1")
+    "from " + rootscan._SCOPE_JOIN + "\n  where c.queue != -1")
 
 
 # TOPIC_SQL with the root's tag strings given (`:tagset`, a JSON list: stats.raw_rows' card rows) instead of
 # matching every note's tags again.
 TOPIC_SQL_TAGSET = TOPIC_SQL.replace(
     "with m(tags) as (select tags from notes where tags like :like escape '\\' group by tags having tags regexp :tag_re),\n"
-    "per_note as", "with per_note as").replace("where n.tags in m and", "where n.tags in " + stats.TAGSET + " and")
+    "per_note as", "with per_note as").replace("where n.tags in m and", "where n.tags in " + rootscan.TAGSET + " and")
 assert "json_each(:tagset)" in TOPIC_SQL_TAGSET and "regexp" not in TOPIC_SQL_TAGSET
 
 

@@ -29,6 +29,51 @@ from typing import Any
 
 from . import stats
 
+# ---------------------------------------------------------------- the statements of stats.raw_rows, by scope
+# The same two statements for a few notes given by id (`:scope`, a JSON list: the notes of the tag strings an
+# answer touched, Snapshot.after_answer): notes and cards by key, reviews by the cid index with the window as a rowid
+# range — a few milliseconds, whatever the size of the collection.
+_SCOPE_JOIN = "json_each(:scope) j cross join notes n on n.id = j.value cross join cards c on c.nid = n.id"
+CARD_SQL_SCOPE = stats.CARD_SQL.split("from cards c")[0] + "from " + _SCOPE_JOIN + "\ngroup by n.tags\n"
+REVLOG_SQL_SCOPE = """
+with g as (
+  select r.cid as cid, min(r.id) as id, n.tags as tags, c.queue as queue,
+    min(case when """ + stats._ELIG + """ then r.id * 4 + (r.ease > 1) * 2 + (r.lastIvl < {mature}) end) as fe,
+    sum((r.lastIvl >= {mature}) - (r.ivl >= {mature})) as dm, sum((r.lastIvl != 0) - (r.ivl != 0)) as ds
+  from """ + _SCOPE_JOIN + """ cross join revlog r on r.cid = c.id
+  where r.id >= :start and r.id < :next_ms
+  group by r.cid, (r.id - :day0_ms) / {day}
+),
+x as (
+  select cid, tags, queue, (:next_ms - 1 - id) / {week} as wk, fe is not null as fod, fe / 4 >= :win_start as inwin,
+    (fe & 2) / 2 as pass, fe & 1 as young, dm, ds
+  from g limit -1
+)
+select x.tags, """ + ", ".join(c.replace("c.queue", "x.queue") for c in stats._COLS) + """
+from x group by x.tags
+"""
+
+
+# For the whole root the window's rows are read in rowid order and only those of the root's cards kept (a
+# membership test against the root's card ids, found through the matching tag strings `m`): a range scan
+# reads the window's pages once, where the cid index would seek every row, and no other root's review is
+# joined to its card and note (stats.REVLOG_SQL joins every review of the window). The same rows and sums as
+# stats.REVLOG_SQL and REVLOG_SQL_SCOPE (which wins for a few notes: the incremental refresh).
+_WINDOW = "from revlog r where r.id >= :start and r.id < :next_ms"
+_M = ("m(tags) as (select tags from notes where tags like :like escape '\\' group by tags "
+      "having tags regexp :tag_re)")
+assert _WINDOW in stats.REVLOG_SQL and "\nwhere n.tags like" in stats.REVLOG_SQL and stats.REVLOG_SQL.startswith("\nwith g as")
+REVLOG_SQL_WINDOW = "\nwith " + _M + ",\n" + stats.REVLOG_SQL[len("\nwith "):].replace(
+    _WINDOW, _WINDOW + " and +r.cid in (select c.id from notes n cross join cards c on c.nid = n.id "
+    "where n.tags in m)").split("\nwhere n.tags like")[0] + "\ngroup by n.tags\n"  # +r.cid: the window scan, not a
+# seek per card (SQLite's own choice, slower by a third on the 50,000-card bench root)
+# The root's tag strings are known once the card statement ran (its rows): the revlog statement (and readiness's,
+# readiness.TOPIC_SQL_TAGSET) take them as a JSON list (`:tagset`) instead of matching every note's tags again.
+TAGSET = "(select value from json_each(:tagset))"
+_M_CTE = "\nwith " + _M + ",\n"
+assert REVLOG_SQL_WINDOW.startswith(_M_CTE) and "n.tags in m)" in REVLOG_SQL_WINDOW
+REVLOG_SQL_TAGSET = "\nwith " + REVLOG_SQL_WINDOW[len(_M_CTE):].replace("n.tags in m)", "n.tags in " + TAGSET + ")")
+
 MAX_PATCH_AGE = 600  # seconds: an older snapshot is recomputed (the figures are "as of" its `now`)
 _notes_cache: dict[Any, dict[str, list[int]]] = {}
 

@@ -243,51 +243,6 @@ group by n.tags having n.tags regexp :tag_re
 """
 
 
-# The same two statements for a few notes given by id (`:scope`, a JSON list, see rootscan.py: the notes of the
-# tag strings an answer touched): notes and cards by key, reviews by the cid index with the window as a rowid
-# range — a few milliseconds, whatever the size of the collection.
-_SCOPE_JOIN = "json_each(:scope) j cross join notes n on n.id = j.value cross join cards c on c.nid = n.id"
-CARD_SQL_SCOPE = CARD_SQL.split("from cards c")[0] + "from " + _SCOPE_JOIN + "\ngroup by n.tags\n"
-REVLOG_SQL_SCOPE = """
-with g as (
-  select r.cid as cid, min(r.id) as id, n.tags as tags, c.queue as queue,
-    min(case when """ + _ELIG + """ then r.id * 4 + (r.ease > 1) * 2 + (r.lastIvl < {mature}) end) as fe,
-    sum((r.lastIvl >= {mature}) - (r.ivl >= {mature})) as dm, sum((r.lastIvl != 0) - (r.ivl != 0)) as ds
-  from """ + _SCOPE_JOIN + """ cross join revlog r on r.cid = c.id
-  where r.id >= :start and r.id < :next_ms
-  group by r.cid, (r.id - :day0_ms) / {day}
-),
-x as (
-  select cid, tags, queue, (:next_ms - 1 - id) / {week} as wk, fe is not null as fod, fe / 4 >= :win_start as inwin,
-    (fe & 2) / 2 as pass, fe & 1 as young, dm, ds
-  from g limit -1
-)
-select x.tags, """ + ", ".join(c.replace("c.queue", "x.queue") for c in _COLS) + """
-from x group by x.tags
-"""
-
-
-# For the whole root the window's rows are read in rowid order and only those of the root's cards kept (a
-# membership test against the root's card ids, found through the matching tag strings `m`): a range scan
-# reads the window's pages once, where the cid index would seek every row, and no other root's review is
-# joined to its card and note (REVLOG_SQL joins every review of the window). The same rows and sums as
-# REVLOG_SQL and REVLOG_SQL_SCOPE (which wins for a few notes: the incremental refresh, see rootscan.py).
-_WINDOW = "from revlog r where r.id >= :start and r.id < :next_ms"
-_M = ("m(tags) as (select tags from notes where tags like :like escape '\\' group by tags "
-      "having tags regexp :tag_re)")
-assert _WINDOW in REVLOG_SQL and "\nwhere n.tags like" in REVLOG_SQL and REVLOG_SQL.startswith("\nwith g as")
-REVLOG_SQL_WINDOW = "\nwith " + _M + ",\n" + REVLOG_SQL[len("\nwith "):].replace(
-    _WINDOW, _WINDOW + " and +r.cid in (select c.id from notes n cross join cards c on c.nid = n.id "
-    "where n.tags in m)").split("\nwhere n.tags like")[0] + "\ngroup by n.tags\n"  # +r.cid: the window scan, not a
-# seek per card (SQLite's own choice, slower by a third on the 50,000-card bench root)
-# The root's tag strings are known once the card statement ran (its rows): the later statements take them as a
-# JSON list (`:tagset`) instead of matching every note's tags again (`m`: LIKE, GROUP BY, regexp).
-TAGSET = "(select value from json_each(:tagset))"
-_M_CTE = "\nwith " + _M + ",\n"
-assert REVLOG_SQL_WINDOW.startswith(_M_CTE) and "n.tags in m)" in REVLOG_SQL_WINDOW
-REVLOG_SQL_TAGSET = "\nwith " + REVLOG_SQL_WINDOW[len(_M_CTE):].replace("n.tags in m)", "n.tags in " + TAGSET + ")")
-
-
 def _unpack(v: list) -> list[int]:
     """Packed column sums -> plain counts: (high, low) pairs, low signed in the delta columns."""
     out: list[int] = []
@@ -424,6 +379,7 @@ def raw_rows(col, days: int, now_s: int, fsrs: bool, scope: str | None = None,
     the notes' tags) and the revlog window is read in rowid order, keeping the root's cards' rows; for
     `scope` (a JSON list of note ids, see rootscan.py: the notes of a few tag strings) notes, cards and
     reviews are read by key and index only — the same rows for those tag strings."""
+    from .rootscan import CARD_SQL_SCOPE, REVLOG_SQL_SCOPE, REVLOG_SQL_TAGSET
     today = int(col.sched.today)
     next_day_at = int(col.sched.day_cutoff)
     day_start = next_day_at - 86400
@@ -444,7 +400,7 @@ def raw_rows(col, days: int, now_s: int, fsrs: bool, scope: str | None = None,
     start = min(win_start, next_ms - NW * WEEK_MS)
     day0_ms = next_ms - (today + 1 + 36500) * DAY_MS  # any day boundary far in the past keeps divisions >= 0
     rparams = dict(start=start, next_ms=next_ms, win_start=win_start, day0_ms=day0_ms, **match)
-    revlog_sql = (REVLOG_SQL_WINDOW if scope is None else REVLOG_SQL_SCOPE)
+    revlog_sql = REVLOG_SQL_SCOPE
     if scope is None:  # the root's tag strings: those of the card rows (a note without cards has no reviews)
         revlog_sql = REVLOG_SQL_TAGSET
         rparams = dict(start=start, next_ms=next_ms, win_start=win_start, day0_ms=day0_ms,
