@@ -320,9 +320,9 @@ def test_real_anki_dashboard(built_package, tmp_path):
     # screenshot
     path = out / "addon-dashboard.png"
     assert path.exists() and nonblank(path) >= 20
-    shots = ROOT / "dist" / "screenshots"  # tests/screenshots/addon-dashboard.png is a committed copy
-    shots.mkdir(parents=True, exist_ok=True)
-    shutil.copy(path, shots / "addon-dashboard.png")
+    shots = ROOT / "dist" / "screenshots"  # (the README's dashboard picture, with an interview date, comes from
+    shots.mkdir(parents=True, exist_ok=True)  # tests/test_addon_readiness_gui.py)
+    shutil.copy(path, shots / "addon-dashboard-mastery.png")
 
 
 THROW_HARNESS = ADDON_ERRORS + r'''

@@ -23,7 +23,7 @@ from ..common.jobs import BackgroundJob
 from ..common.menu import on, tools_action
 from ..core import messages
 from ..core import settings as core_settings
-from . import readiness, stats
+from . import readiness, rootscan, stats
 from . import view as dashboard_html
 from .dialog import DashboardDialog
 from .study import make_study_deck, study_deck_name
@@ -51,6 +51,9 @@ class DashboardController:
         self.open_tags: set[str] | None = None  # tree nodes the learner opened (kept across refreshes)
         self.lazy: set[int] = set()  # closed nodes of the current page whose children are not sent yet
         self.forecast_days: int | None = None  # days to the interview date of the figures shown
+        self.snapshot: rootscan.Snapshot | None = None  # raw rows of the figures shown (incremental refresh)
+        self.answered: list[int] = []  # cards answered since the snapshot (patched in, see rootscan.py)
+        self.snapshot_dirty = True  # something else changed since: the next refresh recomputes everything
 
     @property
     def computing(self) -> bool:
@@ -109,6 +112,7 @@ class DashboardController:
         self.dialog.show()
         self.dialog.raise_()
         self.dialog.activateWindow()
+        self.snapshot_dirty = True
         self.refresh()
         return self.dialog
 
@@ -153,15 +157,24 @@ class DashboardController:
     def refresh(self, *_args) -> None:
         if self.mw.col is None or self.dialog is None:
             return
+        if self.job.busy:  # the job calls refresh() again when done: keep the answers for that run
+            self.job.pending = True
+            return
         root, days = self.settings()
         date = readiness.parse_date(self.interview_date())
+        snap, answered, dirty = self.snapshot, self.answered, self.snapshot_dirty
+        self.answered, self.snapshot_dirty = [], False
 
         def op(col):
             started = time.perf_counter()
-            topics = stats.compute(col, root=root, days=days)
-            ready, ahead = {}, None
-            if date is not None:  # readiness on the interview date (readiness.py)
-                ready, ahead = readiness.compute(col, root, date), readiness.days_until(col, date)
+            if snap is not None and not dirty and snap.usable(col, root, days, date) \
+                    and time.time() - snap.now_s < rootscan.MAX_PATCH_AGE:
+                new = snap.after_answer(col, answered)  # only the answered cards' tag strings recomputed
+            else:  # statistics and readiness on the interview date, the root's notes found once
+                new = rootscan.Snapshot.compute(col, root, days, date, previous=snap)
+            self.snapshot = new
+            topics, ready = new.topics, new.ready
+            ahead = readiness.days_until(col, date) if date is not None else None
             for t in topics:
                 r = ready.get(stats.fold(t.tag))
                 t.readiness = None if r is None else r.readiness
@@ -177,6 +190,7 @@ class DashboardController:
         self.show()
 
     def _failed(self, exc: Exception) -> None:
+        self.snapshot, self.snapshot_dirty = None, True
         self.errors.append(f"compute: {type(exc).__name__}: {exc}")
         self.log.error("genai-prep dashboard: compute failed: %s", exc)
         if self.dialog is not None:
@@ -200,11 +214,19 @@ class DashboardController:
             return
         if changes.card or changes.note or changes.tag or changes.deck or changes.study_queues \
                 or changes.browser_table:
+            col = self.mw.col
+            answered = col is not None and col.undo_status().undo == col.tr.actions_answer_card()
+            if not (answered and self.answered):  # anything but the answers on_answer recorded
+                self.snapshot_dirty = True
             self.schedule_refresh()
 
     @on("reviewer_did_answer_card")
     @_safe
-    def on_answer(self, *_args) -> None:
+    def on_answer(self, reviewer=None, card=None, *_args) -> None:
+        if card is not None and getattr(card, "id", None):
+            self.answered.append(int(card.id))
+        else:
+            self.snapshot_dirty = True
         self.schedule_refresh(800)
 
     @on("profile_will_close")
@@ -214,6 +236,7 @@ class DashboardController:
             self.dialog.close()
             self.dialog = None
         self.topics = []
+        self.snapshot, self.answered, self.snapshot_dirty = None, [], True
         self.open_tags = None
         self.lazy = set()
 
@@ -222,6 +245,7 @@ class DashboardController:
     def on_message(self, message: str) -> Any:
         action, arg = accepted(self, messages.parse_dashboard, message)
         if action == "refresh":
+            self.snapshot_dirty = True  # the learner asked: everything recomputed at this minute
             self.refresh()
         elif action == "sort":
             self.sort = arg

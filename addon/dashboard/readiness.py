@@ -27,7 +27,7 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from . import stats
+from . import rootscan, stats
 from ..core.settings import DEFAULT_ROOT
 from ..core.weights import ASKED_TAG
 from ..core.notetypes import find_note_types
@@ -172,15 +172,62 @@ def compute(col, root: str, date: dt.date, now: int | None = None, use_cache: bo
 
 def _compute(col, root: str, date: dt.date, now: int | None) -> dict[str, Readiness]:
     qkey, mids = question_keys(col)
-    sql = TOPIC_SQL.format(ours=",".join(str(int(m)) for m in mids) or "0", w=WEIGHT_SQL, r=r_expression(col), frequent=FREQUENT,
-                           target=TARGET)
-    params = dict(timing(col, date, now), like=stats.like_superset(root), tag_re=stats.tag_regex(root))
-    tree = stats._Tree(root)
+    now_s = int(time.time()) if now is None else int(now)
+    rows = raw_rows(col, date, now_s, mids, root=root)
+    return build(root, date, rows, qkey)
+
+
+# TOPIC_SQL for a few notes given by id (`:scope`, see rootscan.py: the incremental refresh after an answer).
+TOPIC_SQL_SCOPE = TOPIC_SQL.replace(
+    "with m(tags) as (select tags from notes where tags like :like escape '\\' group by tags having tags regexp :tag_re),\n"
+    "per_note as", "with per_note as").replace(
+    "from notes n cross join cards c on c.nid = n.id\n  where n.tags in m and c.queue != -1",
+    "from " + rootscan._SCOPE_JOIN + "\n  where c.queue != -1")
+
+
+# TOPIC_SQL with the root's tag strings given (`:tagset`, a JSON list: stats.raw_rows' card rows) instead of
+# matching every note's tags again.
+TOPIC_SQL_TAGSET = TOPIC_SQL.replace(
+    "with m(tags) as (select tags from notes where tags like :like escape '\\' group by tags having tags regexp :tag_re),\n"
+    "per_note as", "with per_note as").replace("where n.tags in m and", "where n.tags in " + rootscan.TAGSET + " and")
+assert "json_each(:tagset)" in TOPIC_SQL_TAGSET and "regexp" not in TOPIC_SQL_TAGSET
+
+
+def raw_rows(col, date: dt.date, now_s: int, mids: list[int], scope: str | None = None,
+             root: str = DEFAULT_ROOT, tagset: str | None = None) -> dict[tuple, tuple]:
+    """{(0, tag string) | (1, note id): TOPIC_SQL row} of the root's notes (`scope` None: matched by tag
+    string, or by `tagset`, the JSON list of the root's tag strings when known) or of the notes in `scope`
+    (JSON list of note ids, rootscan.py), in the statement's order."""
+    if scope is None and tagset is not None:
+        sql = TOPIC_SQL_TAGSET.format(ours=",".join(str(int(m)) for m in mids) or "0", w=WEIGHT_SQL,
+                                      r=r_expression(col), frequent=FREQUENT, target=TARGET)
+        params = dict(timing(col, date, now_s), tagset=tagset)
+        return {(row[0], row[1] if row[0] == 0 else row[2]): tuple(row)
+                for row in col.db.all(*stats._named(sql, params))}
+    sql = (TOPIC_SQL if scope is None else TOPIC_SQL_SCOPE).format(
+        ours=",".join(str(int(m)) for m in mids) or "0", w=WEIGHT_SQL, r=r_expression(col), frequent=FREQUENT,
+        target=TARGET)
+    match = (dict(like=stats.like_superset(root), tag_re=stats.tag_regex(root)) if scope is None
+             else dict(scope=scope))
+    params = dict(timing(col, date, now_s), **match)
+    return {(row[0], row[1] if row[0] == 0 else row[2]): tuple(row) for row in col.db.all(*stats._named(sql, params))}
+
+
+def build(root: str, date: dt.date, rows: dict[tuple, tuple], qkey: dict[int, str],
+          tree: "stats._Tree | None" = None, only: set[str] | None = None,
+          previous: dict[str, Readiness] | None = None) -> dict[str, Readiness]:
+    """Readiness per topic from the rows of `raw_rows` (Python only: questions joined, the roll-up);
+    `tree`, `only` and `previous` as for stats.build."""
+    tree = tree if tree is not None else stats._Tree(root)
+    if only is None or previous is None:
+        only = None
     acc: dict[str, list] = {}  # topic -> [Σ w·R, Σ w, questions, not started, frequent not started, below]
     qs: dict[Any, list] = {}  # our questions: [weight, Σ R, cards, new cards, set of tag strings]
-    for kind, tags, a, b, c, d, e, f in col.db.all(*stats._named(sql, params)):
+    for kind, tags, a, b, c, d, e, f in rows.values():
         if kind == 0:
             for key in tree.nodes(tags):
+                if only is not None and key not in only:
+                    continue
                 v = acc.get(key)
                 if v is None:
                     acc[key] = [a, b, c, d, e, f]
@@ -203,6 +250,8 @@ def _compute(col, root: str, date: dt.date, now: int | None) -> dict[str, Readin
         untouched = new == n
         v = (w * recall, w, 1, int(untouched), int(untouched and w >= FREQUENT), int(not untouched and recall < TARGET))
         for key in topics:
+            if only is not None and key not in only:
+                continue
             a = acc.get(key)
             if a is None:
                 acc[key] = list(v)
@@ -211,6 +260,9 @@ def _compute(col, root: str, date: dt.date, now: int | None) -> dict[str, Readin
                     a[i] += v[i]
     out: dict[str, Readiness] = {}
     for key, spelling in tree.spelling.items():
+        if only is not None and key not in only and key in previous:
+            out[key] = previous[key]
+            continue
         a = acc.get(key)
         r = Readiness(tag=spelling)
         if a is not None and a[1]:

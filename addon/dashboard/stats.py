@@ -2,20 +2,21 @@
 
 `compute(col, root=DEFAULT_ROOT, days=30, now=None) -> list[TopicStats]` answers "which topics do
 I really know, and what do I study next?" for every tag under `root` (the root itself and every
-intermediate level of `a::b::c`), in exactly two SQL statements on Anki's own connection:
+intermediate level of `a::b::c`), in exactly two SQL statements on Anki's own connection (`raw_rows`;
+`build` does the Python part):
 
 1. one aggregate pass over cards ⋈ notes, GROUP BY the note's tag string: card buckets, due /
    overdue counts, retrievability sums;
-2. one pass over the recent revlog (16 weeks, grouped per card and day, then ⋈ cards ⋈ notes,
-   GROUP BY tag string): true retention over the window, weekly retention and the weekly change of
-   the card states (the 12-week mastery trend).
+2. one pass over the recent revlog (15 weeks, only the rows of the root's cards — filtered before any
+   join, so another root's reviews cost a rowid-ordered read, not a join — grouped per card and day,
+   then ⋈ cards ⋈ notes, GROUP BY tag string): true retention over the window, weekly retention and the
+   weekly change of the card states (the 12-week mastery trend).
 
 Both results are small (one row per distinct tag string). The roll-up of `a::b::c` to `a`, `a::b`
 and `a::b::c` happens in Python over those rows (`_Tree`: each row goes to the set of its tags' topics, so a
 card with several tags under one topic counts once for that topic). There is no per-card Python loop, no window
-function (SQLite's are slower than everything else here together) and no per-topic search.
-bench/bench_dashboard.py times it on 50,000 cards / 1,000,000 revlog rows.
-
+function (SQLite's are slower than everything else here together) and no per-topic search
+(bench/bench_dashboard.py times it on 50,000 cards / 1,000,000 revlog rows).
 Definitions (checked against Anki 26.x searches; see tests/test_addon_stats.py):
 
 - buckets, exclusive, as the card-counts graph of Anki's statistics screen (rslib
@@ -26,8 +27,8 @@ Definitions (checked against Anki 26.x searches; see tests/test_addon_stats.py):
   (`is:review -is:learn prop:ivl<21 ...`). new + learning + young + mature + suspended + buried = cards.
 - mastery is about the cards being studied: suspended cards are left out of it (neither a gap nor
   knowledge: a card one chose not to study should not keep a topic from "known" forever), buried
-  cards (hidden until tomorrow) count by their type, so burying does not move mastery for a day. So its inputs are active = cards - suspended,
-  seen = active cards not new, mature = active mature cards; % mature and coverage are shares of
+  cards (hidden until tomorrow) count by their type, so burying does not move mastery for a day.
+  Inputs: active = cards - suspended, seen = active cards not new, mature = active mature cards; % mature and coverage are shares of
   the active cards, and the trend replays the same population (reviews of cards suspended now do
   not move its mature / seen counts). Retention keeps every review (Anki's true retention of the
   topic's search).
@@ -48,10 +49,11 @@ Definitions (checked against Anki 26.x searches; see tests/test_addon_stats.py):
   cards with a memory state; with FSRS off an interval-based estimate for review cards,
   R = 1 / (1 + (1/0.9 - 1) * t / ivl) (hyperbolic forgetting curve, 90 % when the elapsed days t
   equal the interval). knowledge = sum of R over the topic's cards (expected cards recalled now).
-- mastery (0–100) and the trend: see MASTERY_* below and addon/config.md.
+  Mastery (0–100) and the trend: see MASTERY_* below and addon/config.md.
 """
 from __future__ import annotations
 
+import json
 import re
 import time
 from dataclasses import asdict, dataclass, field
@@ -338,8 +340,9 @@ class _Tree:
             chain.append(key)
         return tuple(chain)
 
-    def roll_up(self, rows, width: int) -> dict[str, list]:
-        """{topic key: column sums of its rows} for rows of (tags, v1..v_width), None counting 0.
+    def roll_up(self, rows, width: int, only: set[str] | None = None) -> dict[str, list]:
+        """{topic key: column sums of its rows} for rows of (tags, v1..v_width), None counting 0; with
+        `only`, for those topics only.
 
         Rows are only collected per topic here and summed column-wise at C speed (zip / sum):
         several times faster than adding a vector per row and topic in Python."""
@@ -347,12 +350,14 @@ class _Tree:
         nodes = self.nodes
         for row in rows:
             for key in nodes(row[0]):
+                if only is not None and key not in only:
+                    continue
                 group = groups.get(key)
                 if group is None:
                     groups[key] = [row]
                 else:
                     group.append(row)
-        out = {key: [0] * width for key in self.spelling}
+        out = {key: [0] * width for key in self.spelling if only is None or key in only}
         for key, group in groups.items():
             cols = zip(*group)
             next(cols)  # the tag string
@@ -362,6 +367,19 @@ class _Tree:
 
 def _compute(col, root: str, days: int, now: int | None) -> list[TopicStats]:
     now_s = int(time.time()) if now is None else int(now)
+    fsrs = _fsrs_enabled(col)
+    card_rows, rev_rows = raw_rows(col, days, now_s, fsrs, root=root)
+    return build(root, fsrs, card_rows, rev_rows)
+
+
+def raw_rows(col, days: int, now_s: int, fsrs: bool, scope: str | None = None,
+             root: str = DEFAULT_ROOT) -> tuple[dict[str, tuple], dict[str, tuple]]:
+    """({tag string: CARD_SQL row}, {tag string: REVLOG_SQL row}): the two SQL statements, rows in tag-string
+    order. For the whole root (`scope` None) the notes are matched by their tag strings (one pass over
+    the notes' tags) and the revlog window is read in rowid order, keeping the root's cards' rows; for
+    `scope` (a JSON list of note ids, see rootscan.py: the notes of a few tag strings) notes, cards and
+    reviews are read by key and index only — the same rows for those tag strings."""
+    from .rootscan import CARD_SQL_SCOPE, REVLOG_SQL_SCOPE, REVLOG_SQL_TAGSET
     today = int(col.sched.today)
     next_day_at = int(col.sched.day_cutoff)
     day_start = next_day_at - 86400
@@ -370,26 +388,47 @@ def _compute(col, root: str, days: int, now: int | None) -> list[TopicStats]:
         learn_ahead = int(learn_ahead)
     except (TypeError, ValueError):
         learn_ahead = 1200
-    tag_re, like = tag_regex(root), like_superset(root)
-    fsrs = _fsrs_enabled(col)
-    tree = _Tree(root)
-
-    card_sql = CARD_SQL.format(mature=MATURE_IVL, r=R_FSRS if fsrs else R_INTERVAL)
+    card_sql = (CARD_SQL if scope is None else CARD_SQL_SCOPE).format(mature=MATURE_IVL,
+                                                                      r=R_FSRS if fsrs else R_INTERVAL)
+    match = dict(tag_re=tag_regex(root), like=like_superset(root)) if scope is None else dict(scope=scope)
     params = dict(today=today, next_day_at=next_day_at, now=now_s, learn_cutoff=now_s + learn_ahead,
-                  day_start=day_start, tag_re=tag_re, like=like)
-    cards = tree.roll_up(col.db.all(*_named(card_sql, params)), 13)
+                  day_start=day_start, **match)
+    cards = {row[0]: tuple(row) for row in col.db.all(*_named(card_sql, params))}
 
     next_ms = next_day_at * 1000
     win_start = next_ms - days * DAY_MS
     start = min(win_start, next_ms - NW * WEEK_MS)
     day0_ms = next_ms - (today + 1 + 36500) * DAY_MS  # any day boundary far in the past keeps divisions >= 0
-    rparams = dict(start=start, next_ms=next_ms, win_start=win_start, tag_re=tag_re, like=like, day0_ms=day0_ms)
-    revlog_sql = REVLOG_SQL.format(week=WEEK_MS, day=DAY_MS, mature=MATURE_IVL, P=PACK)
-    revs = tree.roll_up(col.db.all(*_named(revlog_sql, rparams)), _NCOL)
+    rparams = dict(start=start, next_ms=next_ms, win_start=win_start, day0_ms=day0_ms, **match)
+    revlog_sql = REVLOG_SQL_SCOPE
+    if scope is None:  # the root's tag strings: those of the card rows (a note without cards has no reviews)
+        revlog_sql = REVLOG_SQL_TAGSET
+        rparams = dict(start=start, next_ms=next_ms, win_start=win_start, day0_ms=day0_ms,
+                       tagset=json.dumps(list(cards)))
+    revlog_sql = revlog_sql.format(week=WEEK_MS, day=DAY_MS, mature=MATURE_IVL, P=PACK)
+    revs = {row[0]: tuple(row) for row in col.db.all(*_named(revlog_sql, rparams))}
+    return cards, revs
+
+
+def build(root: str, fsrs: bool, card_rows: dict[str, tuple], rev_rows: dict[str, tuple],
+          tree: "_Tree | None" = None, only: set[str] | None = None,
+          previous: list[TopicStats] | None = None) -> list[TopicStats]:
+    """The topics from the raw rows of `raw_rows` (Python only: the roll-up and the derived figures).
+    `tree`: a _Tree of the same root kept from an earlier build of the same tag strings (its cache of
+    each tag string's topics saves the folding); a new one by default. With `only` (topic keys) and
+    `previous` (the earlier build from that tree), only those topics are recomputed (the same sums in
+    the same order as a full build), the others are taken from `previous`."""
+    tree = tree if tree is not None else _Tree(root)
+    cards = tree.roll_up(card_rows.values(), 13, only)
+    revs = tree.roll_up(rev_rows.values(), _NCOL, only)
+    kept = {fold(t.tag): t for t in previous} if only is not None and previous is not None else None
 
     topics: dict[str, TopicStats] = {}
     names = topic_names.load()  # the taxonomy's display names shipped with the add-on
     for key, spelling in tree.spelling.items():
+        if kept is not None and key not in only and key in kept:
+            topics[key] = kept[key]
+            continue
         parts = spelling.split("::")
         t = topics[key] = TopicStats(tag=spelling, name=topic_names.display_name(spelling, names), depth=len(parts) - 1,
                                      parent="::".join(parts[:-1]) if len(parts) > 1 else None,
@@ -411,7 +450,9 @@ def _compute(col, root: str, days: int, now: int | None) -> list[TopicStats]:
 
     for t in topics.values():
         if t.parent is not None and fold(t.parent) in topics:
-            topics[fold(t.parent)].children.append(t.tag)
+            parent = topics[fold(t.parent)]
+            if kept is None or kept.get(fold(t.parent)) is not parent:  # a kept topic keeps its children
+                parent.children.append(t.tag)
     for t in topics.values():
         t.children.sort(key=str.lower)
     return sorted(topics.values(), key=lambda t: t.tag.lower())

@@ -14,7 +14,7 @@ from ..common.guard import accepted, addon_logger, safe
 from ..common.jobs import BackgroundJob
 from ..common.menu import on, tools_action
 from ..core import settings as config_mod
-from . import links
+from . import link_update, links
 from . import view as panel_html
 
 PROFILE_KEY = "genai_prep_panel_visible"
@@ -44,6 +44,7 @@ class Controller:
         self.last_seconds = 0.0
         self.errors: list[str] = []
         self.previewers: list[Any] = []
+        self.tracker = link_update.EditTracker()  # notes edited since the last operation (link_update.py)
 
     @property
     def building(self) -> bool:
@@ -114,7 +115,7 @@ class Controller:
     @_safe
     def rebuild_index(self) -> None:
         if self.mw.col is not None:
-            self.job.start(links.build_index, self._index_built, self._index_failed)
+            self.job.start(link_update.build_live_index, self._index_built, self._index_failed)
 
     @_safe
     def _index_built(self, index: links.LinkIndex) -> None:
@@ -155,8 +156,24 @@ class Controller:
     @on("operation_did_execute")
     @_safe
     def on_operation(self, changes, handler) -> None:
+        edited = self.tracker.take(self.mw.col) if self.mw.col is not None else None
         if changes.note or changes.note_text or changes.notetype:
-            self.rebuild_index()
+            if edited is not None and not changes.notetype and not self.building \
+                    and isinstance(self.index, link_update.LiveIndex):
+                link_update.update_index(self.mw.col, self.index, edited)  # a few ms: on the main thread
+                self.refresh()
+            else:
+                self.rebuild_index()
+
+    @on("anki:note_will_flush")
+    @_safe
+    def on_note_flush(self, note) -> None:
+        self.tracker.on_flush(note)  # the notes behind an edit, for the incremental index update
+
+    @on("anki:notes_will_be_deleted")
+    @_safe
+    def on_notes_deleted(self, col, nids) -> None:
+        self.tracker.on_deleted(col, nids)
 
     @on("sync_did_finish")
     @_safe
