@@ -16,6 +16,7 @@ from conftest import ROOT, committed_questions
 
 HARNESS = r'''
 QID = "q0005"
+KEPT = {}  # objects kept between the steps
 WAIT_TRIES = 300  # 30 s: a loaded 2-core machine can take long to open a webview
 WATCHDOG_MS = 60000
 IMPORT_SETTLE_MS = 300
@@ -124,11 +125,45 @@ def shoot_preview():
                             "pref": aqt.mw.pm.profile.get("genai_prep_panel_visible")}
         c.action.trigger()
         result["toggle"]["shown_again"] = c.panel.isVisible() and aqt.mw.pm.profile.get("genai_prep_panel_visible")
-        result["ok"] = True
-        stage("done")
         p.close()
-        finish()
+        edit_a_note()
     p._web.evalWithCallback("document.body.innerText.slice(0,2000)", guard(got))
+
+
+@guard
+def edit_a_note():
+    """An edit through Anki's own op (as the editor saves): the index follows by re-reading that note only."""
+    from aqt.operations.note import update_note
+    c = controller()
+    col = aqt.mw.col
+    index = c.index
+    # a question the card on screen does not link to (a lookup of a vanished id would mark the index
+    # stale and rebuild it, which is right but not what this step checks)
+    data = result["answer_side"]["data"]
+    shown = {QID} | {i["qid"] for i in data["related"] + data["prerequisites"]}
+    old = next(q for q in sorted(index.by_qid) if q not in shown)
+    note = col.get_note(index.by_qid[old])
+    note["ID"] = old + "-edited"
+    result["edit"] = {"before": {"type": type(index).__name__, "size": len(index)}, "old": old}
+    KEPT["index"] = index
+    stage("edit")
+    update_note(parent=aqt.mw, note=note).run_in_background()
+    wait_for(lambda: old not in c.index.by_qid and not c.building, edited, "index after the edit")
+
+
+@guard
+def edited():
+    c = controller()
+    e = result["edit"]
+    e["after"] = {"same_object": c.index is KEPT["index"],  # patched in place, not replaced by a rebuild
+                  "size": len(c.index), "new_id": c.index.by_qid.get(e["old"] + "-edited"),
+                  "update_ms": getattr(c.index, "update_seconds", -1) * 1000}
+    from genai_interview_prep.panel import link_update
+    full = link_update.build_live_index(aqt.mw.col)
+    e["equals_full_rebuild"] = c.index.by_qid == full.by_qid
+    result["ok"] = True
+    stage("done")
+    finish()
 '''
 
 
@@ -162,6 +197,11 @@ def test_real_anki_shows_the_panel_and_opens_a_preview(built_package, tmp_path):
     assert p["visible"] and p["both_sides"] and p["browser_button"] == "Open in Browser"
     assert "What are the key components of a GAN" in p["text"]
     assert result["toggle"] == {"hidden": True, "checked": False, "pref": False, "shown_again": True}
+    # an edit in the real app (update_note op + note hooks): the live index is patched, not rebuilt
+    e = result["edit"]
+    assert e["before"]["type"] == "LiveIndex" and e["after"]["same_object"]
+    assert e["after"]["size"] == e["before"]["size"] and e["after"]["new_id"] is not None
+    assert e["equals_full_rebuild"] and 0 < e["after"]["update_ms"] < 1000
     # screenshots
     shots = ROOT / "dist" / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
