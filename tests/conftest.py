@@ -1,5 +1,6 @@
 """Shared fixtures: the project root on sys.path, a throwaway copy of decks/, the committed data's counts."""
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -7,6 +8,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# Where tests put their screenshots (the README shows committed copies from tests/screenshots/): never
+# the checkout's dist/, which only a build writes. GENAI_SCREENSHOTS moves them elsewhere.
+SHOTS = Path(os.environ.get("GENAI_SCREENSHOTS") or ROOT / ".cache" / "screenshots")
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 

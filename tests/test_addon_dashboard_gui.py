@@ -13,7 +13,7 @@ from __future__ import annotations
 import shutil
 
 from anki_gui import launch, nonblank
-from conftest import ROOT
+from conftest import ROOT, SHOTS
 
 ADDON_ERRORS = r'''
 def addon_errors():
@@ -320,7 +320,7 @@ def test_real_anki_dashboard(built_package, tmp_path):
     # screenshot
     path = out / "addon-dashboard.png"
     assert path.exists() and nonblank(path) >= 20
-    shots = ROOT / "dist" / "screenshots"  # (the README's dashboard picture, with an interview date, comes from
+    shots = SHOTS  # (the README's dashboard picture, with an interview date, comes from
     shots.mkdir(parents=True, exist_ok=True)  # tests/test_addon_readiness_gui.py)
     shutil.copy(path, shots / "addon-dashboard-mastery.png")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import shutil
 
 from anki_gui import launch, nonblank
-from conftest import ROOT, committed_questions
+from conftest import ROOT, SHOTS, committed_questions
 
 HARNESS = r'''
 QID = "q0005"
@@ -203,7 +203,7 @@ def test_real_anki_shows_the_panel_and_opens_a_preview(built_package, tmp_path):
     assert e["after"]["size"] == e["before"]["size"] and e["after"]["new_id"] is not None
     assert e["equals_full_rebuild"] and 0 < e["after"]["update_ms"] < 1000
     # screenshots
-    shots = ROOT / "dist" / "screenshots"
+    shots = SHOTS
     shots.mkdir(parents=True, exist_ok=True)
     for name, min_colors in (("addon-panel.png", 20), ("addon-preview.png", 5)):
         path = out / name

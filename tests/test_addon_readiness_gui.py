@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 
 from anki_gui import launch, nonblank
-from conftest import ROOT
+from conftest import SHOTS
 from test_addon_dashboard_gui import ADDON_ERRORS
 
 HARNESS = ADDON_ERRORS + r'''
@@ -141,6 +141,6 @@ def test_interview_date_and_study_in_real_anki(built_package, tmp_path):
     # tests/screenshots/addon-dashboard.png is a committed copy
     path = out / "addon-dashboard.png"
     assert result["png"] and path.exists() and nonblank(path) >= 20
-    shots = ROOT / "dist" / "screenshots"
+    shots = SHOTS
     shots.mkdir(parents=True, exist_ok=True)
     shutil.copy(path, shots / "addon-dashboard.png")

@@ -4,16 +4,16 @@ Cards are rendered by Anki itself (`card.question()` / `card.answer()`), placed 
 a page like the phone apps' (body.card, viewport meta), with the collection's
 media next to it. Network requests are blocked and recorded: cards must not
 need anything from outside. One screenshot per kind is saved in
-dist/screenshots/ (copies are shown in the README).
+.cache/screenshots/ (conftest.SHOTS; copies are shown in the README).
 """
 import shutil
 from pathlib import Path
 
 import pytest
+from conftest import SHOTS
 from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHOTS = ROOT / "dist" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 WIDTH, HEIGHT = 360, 740
 KINDS = {
