@@ -15,18 +15,22 @@ import shutil
 from anki_gui import launch, nonblank
 from conftest import ROOT, SHOTS
 
-ADDON_ERRORS = r'''
+def dashboard_harness(watchdog_ms: int) -> str:
+    """The start of every dashboard harness: the add-on's own errors and the waits it needs."""
+    return r'''
 def addon_errors():
     from genai_interview_prep.dashboard import controller as dashboard
     from genai_interview_prep.panel import controller as hooks
     return list(dashboard.controller.errors) + list(hooks.controller.errors)
-'''
 
-HARNESS = ADDON_ERRORS + r'''
+
 WAIT_TRIES = 400  # 40 s: the first dashboard computation on a loaded 2-core machine
-WATCHDOG_MS = 170000
+WATCHDOG_MS = %d
 IMPORT_SETTLE_MS = 300
+''' % watchdog_ms
 
+
+HARNESS = dashboard_harness(170000) + r'''
 
 @guard
 def after_import():
@@ -325,11 +329,7 @@ def test_real_anki_dashboard(built_package, tmp_path):
     shutil.copy(path, shots / "addon-dashboard-mastery.png")
 
 
-THROW_HARNESS = ADDON_ERRORS + r'''
-WAIT_TRIES = 400  # 40 s: the first dashboard computation on a loaded 2-core machine
-WATCHDOG_MS = 130000
-IMPORT_SETTLE_MS = 300
-
+THROW_HARNESS = dashboard_harness(130000) + r'''
 
 @guard
 def after_import():

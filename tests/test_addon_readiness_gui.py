@@ -7,13 +7,9 @@ import shutil
 
 from anki_gui import launch, nonblank
 from conftest import SHOTS
-from test_addon_dashboard_gui import ADDON_ERRORS
+from test_addon_dashboard_gui import dashboard_harness
 
-HARNESS = ADDON_ERRORS + r'''
-WAIT_TRIES = 400  # 40 s: the first dashboard computation on a loaded 2-core machine
-WATCHDOG_MS = 170000
-IMPORT_SETTLE_MS = 300
-
+HARNESS = dashboard_harness(170000) + r'''
 
 @guard
 def after_import():
