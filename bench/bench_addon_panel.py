@@ -62,13 +62,25 @@ def pct(values, q):
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
+def built_collection(tmp: Path):
+    """A fresh collection in `tmp` holding the package built from this checkout (built into tmp/dist)."""
+    from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
+    proc = subprocess.run([sys.executable, str(ROOT / "build.py"), "build", "--output-dir", str(tmp / "dist")],
+                          capture_output=True, text=True, cwd=ROOT)
+    if proc.returncode != 0:
+        sys.exit(f"build failed: {proc.stderr.strip()}")
+    col = Collection(str(tmp / "collection.anki2"))
+    col.import_anki_package(ImportAnkiPackageRequest(
+        package_path=str(tmp / "dist" / "genai-interview-prep.apkg"),
+        options=ImportAnkiPackageOptions(with_scheduling=True, with_deck_configs=True)))
+    return col
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--notes", type=int, default=50_000)
     ap.add_argument("--cards", type=int, default=500)
     args = ap.parse_args()
-    from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
-
     from addon.panel import links
 
     from addon.panel import view as panel_html
@@ -76,15 +88,7 @@ def main() -> int:
 
     rng = random.Random(7)
     with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        proc = subprocess.run([sys.executable, str(ROOT / "build.py"), "build", "--output-dir", str(tmp / "dist")],
-                              capture_output=True, text=True, cwd=ROOT)
-        if proc.returncode != 0:
-            sys.exit(f"build failed: {proc.stderr.strip()}")
-        col = Collection(str(tmp / "collection.anki2"))
-        col.import_anki_package(ImportAnkiPackageRequest(
-            package_path=str(tmp / "dist" / "genai-interview-prep.apkg"),
-            options=ImportAnkiPackageOptions(with_scheduling=True, with_deck_configs=True)))
+        col = built_collection(Path(tmp))
         real = col.note_count()
         t = time.perf_counter()
         did = col.decks.id("GenAI Interview Prep::Synthetic")

@@ -210,28 +210,18 @@ def measure_index(notes: int, edits: int) -> dict:
     """The panel's id index after editing one note: the built package imported, synthetic Q&A notes added
     up to `notes` (bench_addon_panel.add_synthetic); each edit saved through col.update_note with the
     add-on's edit tracker on Anki's note hooks, then link_update.update_index; checked against a rebuild."""
-    import subprocess
-
-    from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
-    from anki import hooks  # noqa: I001 - after anki.collection
+    import anki.collection  # noqa: F401 - before anki.hooks (anki's own import order)
+    from anki import hooks
 
     import bench_addon_panel
     from addon.panel import link_update, links
     rng = random.Random(11)
     with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        proc = subprocess.run([sys.executable, str(ROOT / "build.py"), "build", "--output-dir", str(tmp / "dist")],
-                              capture_output=True, text=True, cwd=ROOT)
-        if proc.returncode != 0:
-            sys.exit(f"build failed: {proc.stderr.strip()}")
-        col = Collection(str(tmp / "collection.anki2"))
+        col = bench_addon_panel.built_collection(Path(tmp))
         tracker = link_update.EditTracker()
         hooks.note_will_flush.append(tracker.on_flush)
         hooks.notes_will_be_deleted.append(tracker.on_deleted)
         try:
-            col.import_anki_package(ImportAnkiPackageRequest(
-                package_path=str(tmp / "dist" / "genai-interview-prep.apkg"),
-                options=ImportAnkiPackageOptions(with_scheduling=True, with_deck_configs=True)))
             did = col.decks.id("GenAI Interview Prep::Synthetic")
             bench_addon_panel.add_synthetic(col, links.QA_MODEL_ID, did, notes - col.note_count(), rng)
             started = time.perf_counter()
