@@ -1,8 +1,7 @@
 """Figures rendered by the builder: catalogue, PNGs, determinism, cache and label masks.
 
 The plotted data is read back from the matplotlib artists and compared with independent
-computations, so a plot that draws something else fails here (the maths itself:
-tests/test_figure_maths.py).
+computations, so a plot that draws something else fails here (the maths: test_figure_maths.py).
 """
 import io
 import json
