@@ -169,7 +169,7 @@ def test_hostile_html_is_removed(tmp_path):
             assert bad not in low, (bad, html)
         assert 'href="https://ok.example"' in html
     # the question text is escaped, never markup: in the set the build read and in the notes it wrote
-    loaded = validate.load_question_set(tmp_path / "input.json")["questions"][0]
+    loaded = validate.load_question_set(tmp_path / "input.json", ROOT / "decks" / "schema.json")["questions"][0]
     assert loaded["question_html"].count("&lt;script&gt;") == 1 and "<script" not in loaded["question_html"]
     sanitized = validate.clean_question_set(data)["questions"][0]
     assert "<script" not in sanitized["question_html"] and "&lt;script&gt;" in sanitized["question_html"]
