@@ -26,6 +26,11 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 MODULE_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$")
 HINTS_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./-]{0,200}\.(?:yaml|yml|json)$")
 FIELDS = ("slug", "title", "parser", "hints")
+# a title is what a learner reads on every card: the work's name, not how the file was stored
+FORMAT_WORD = re.compile(r"\b(?:markdown|md|pdf|txt|html?|docx?|csv|json|yaml)\b", re.I)
+# "Document 003 said …" / "Documents 000 and 001 listed …" in curation text: ids a learner never sees
+_DOC_ID = r"(?=[A-Za-z-]*[0-9])[A-Za-z0-9-]{1,16}"  # a document id as curation writes it: it has a digit
+CITED = re.compile(rf"\b[Dd]ocuments? ({_DOC_ID}(?:(?:, | and ){_DOC_ID})*)\b")
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,9 @@ def load(paths: DeckPaths) -> dict[str, Document]:
         if hints is not None and (not isinstance(hints, str) or not HINTS_RE.match(hints)
                                   or ".." in hints.split("/")):
             raise InputError(file, f"{name}.hints", "must be a .yaml or .json file inside the deck folder")
+        if FORMAT_WORD.search(entry["title"]):
+            raise InputError(file, f"{name}.title", f"names a file format ({FORMAT_WORD.search(entry['title']).group(0)!r}): "
+                             "the title is shown on every card")
         doc_id = m.group(1)
         if doc_id in ids:
             raise InputError(file, name, f"id {doc_id} is also the id of {ids[doc_id]}")
@@ -94,6 +102,21 @@ def load(paths: DeckPaths) -> dict[str, Document]:
             raise InputError(file, f"{name}.parser", f"module {shown(entry['parser'])} has no parse function")
         out[name] = Document(name, doc_id, entry["slug"], entry["title"], entry["parser"], hints)
     return out
+
+
+def cite(text: str, registry: dict[str, Document], file: str, where: str) -> str:
+    """Curation text with every "Document 003" / "Documents 000 and 001" replaced by the documents' titles
+    (in quotes), as the cards name their sources; an id that is no document is an error."""
+    by_id = {d.id: d.title for d in registry.values()}
+
+    def title(m: re.Match) -> str:
+        ids = re.split(r", | and ", m.group(1))
+        unknown = [i for i in ids if i not in by_id]
+        if unknown:
+            raise InputError(file, where, f"no document has the id {shown(unknown[0])} (known: {', '.join(by_id)})")
+        names = [f"\u201c{by_id[i]}\u201d" for i in ids]
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return CITED.sub(title, text)
 
 
 def titles(paths: DeckPaths) -> dict[str, dict]:

@@ -308,9 +308,11 @@ def normalize(paths: DeckPaths, progress=None) -> Result:
     for qid in cur.corrections:
         if qid not in known:
             raise InputError(cfile, f"corrections.{qid}", "no question has this id")
+    registry_docs = documents.load(paths)
     for q in questions:
         if q["id"] in cur.corrections:
-            q["corrections"] = cur.corrections[q["id"]]
+            q["corrections"] = [{k: documents.cite(v, registry_docs, cfile, f"corrections.{q['id']}[{i}].{k}")
+                                 for k, v in c.items()} for i, c in enumerate(cur.corrections[q["id"]])]
     curated_points = key_points.load(paths.key_points, known, set(registry.anchors))
     forced = {qid: list(ov.get("related") or []) for qid, ov in cur.overrides.items() if ov.get("related")}
     related_mod.link(questions, curated_points, taxonomy, distinct_ids,

@@ -16,6 +16,7 @@ from builder import documents
 from builder import questionset as qs
 from builder.errors import InputError
 from builder.paths import DeckPaths
+from conftest import committed_questions
 
 ROOT = Path(__file__).resolve().parents[1]
 DECKS = ROOT / "decks"
@@ -179,6 +180,8 @@ def test_the_registry_decides_which_documents_are_read(decks_copy):
     (lambda t: t + "\n005_x.txt:\n  slug: 005-x\n  title: X\n  parser: doc000\n", "005_x.txt", "no such file"),
     (lambda t: t + "\nnot-a-file-name: {}\n", "'not-a-file-name'", "source file name"),
     (lambda t: t + "\n005_x.txt: [1\n", "line", "invalid YAML"),
+    (lambda t: t + "\n005_x.txt:\n  slug: 005-x\n  title: My notes (PDF)\n  parser: doc000\n", "005_x.txt.title",
+     "names a file format"),
 ])
 def test_bad_documents_yaml_is_one_line_naming_file_and_entry(decks_copy, change, where, message):
     path = decks_copy / "documents.yaml"
@@ -196,3 +199,20 @@ def test_a_document_without_an_entry_is_refused(decks_copy):
     assert proc.returncode == 2
     assert proc.stderr == f"error: {stray}: no entry for this document in documents.yaml " \
                           f"(known: {', '.join(sorted(p.name for p in (DECKS / 'sources').glob('*.txt')))})\n"
+
+
+def test_curation_cites_documents_by_title_never_by_id(decks_copy):
+    """Corrections say which source erred by its title, as the cards name sources; an unknown id is an error."""
+    by_id = {d.id: d.title for d in documents.load(DeckPaths(DECKS)).values()}
+    said = [c["source_said"] for q in committed_questions() for c in q.get("corrections", [])]
+    assert said and not any(documents.CITED.search(s) for s in said)
+    assert any(f"\u201c{t}\u201d" in s for s in said for t in by_id.values())
+    registry = documents.load(DeckPaths(DECKS))
+    some_id, other_id = sorted(by_id)[:2]
+    assert documents.cite(f"Documents {some_id} and {other_id} said so.", registry, "f", "w") == \
+        f"\u201c{by_id[some_id]}\u201d and \u201c{by_id[other_id]}\u201d said so."
+    text = (decks_copy / "curation.yaml").read_text(encoding="utf-8")
+    (decks_copy / "curation.yaml").write_text(text.replace("source_said: \"Document 003", "source_said: \"Document 009", 1),
+                                              encoding="utf-8")
+    with pytest.raises(InputError, match="no document has the id '009'"):
+        qs.normalize(DeckPaths(decks_copy))

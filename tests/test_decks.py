@@ -12,7 +12,7 @@ import yaml
 from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
 from anki.scheduler.v3 import CardAnswer
 
-from builder import atomic, published, summary
+from builder import atomic, documents, published, summary
 from builder.anki import models, package
 from conftest import committed_questions, source_documents
 
@@ -158,6 +158,7 @@ def test_no_file_names_or_permanent_ids_are_visible(imported):
             text = visible_text(side)
             assert not any(f in text for f in files), (cid, text[:300])
             assert not id_pattern.search(text), (cid, id_pattern.search(text).group(0))
+            assert not documents.CITED.search(text), (cid, documents.CITED.search(text).group(0))  # "Document 003"
 
 
 def test_image_occlusion_notes_parse(imported):
