@@ -63,6 +63,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import behavioural
 from . import cloze_curated as curated_mod
 from . import cloze_rules as rules
 from .cloze_acronyms import acronym_cand, load_standard_acronyms, scan_acronyms
@@ -138,7 +139,9 @@ def generate_report(questions: list[dict], paths: DeckPaths, reject_nothing: boo
         f.cache_clear()
     names = _topic_names(paths.topics)
     standard = load_standard_acronyms(paths.acronyms)
-    parsed = [(q, [(doc, parse_html(h), prim) for doc, h, prim in _sources(q)]) for q in questions]
+    # nothing is mined from a behavioural question's answer: it is one candidate's story (builder/behavioural.py)
+    parsed = [(q, [] if behavioural.is_behavioural(q["question"])
+               else [(doc, parse_html(h), prim) for doc, h, prim in _sources(q)]) for q in questions]
     owner = scan_acronyms(parsed)
     owned: dict[str, list[tuple]] = {}
     for key in sorted(owner):

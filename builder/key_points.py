@@ -12,7 +12,7 @@ import html
 import re
 from pathlib import Path
 
-from . import safeload
+from . import behavioural, safeload
 from .errors import InputError
 from .render import sanitize, text_to_html
 
@@ -96,4 +96,5 @@ def block_html(q: dict) -> str:
         return ""
     items = "".join(f"<li>{text_to_html(p)}</li>" for p in points)
     cls = "qa-key-points" if curated else "qa-key-points qa-key-points-auto"
-    return sanitize(f'<div class="{cls}"><div class="qa-label">Key points</div><ul>{items}</ul></div>')
+    label = behavioural.POINTS_LABEL if behavioural.is_behavioural(q["question"]) else "Key points"
+    return sanitize(f'<div class="{cls}"><div class="qa-label">{label}</div><ul>{items}</ul></div>')

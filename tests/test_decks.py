@@ -410,3 +410,28 @@ def test_user_sets_get_figures_by_keyword():
     by_q, by_f = figlinks.link(figures.catalogue(ROOT / "decks/figures.yaml"), qs, figlinks.load_curated(ROOT / "decks/figure_links.yaml"))
     assert by_q["u1"][0] == "diagram-lora" and by_q["u2"] == ["diagram-gan"]
     assert "u1" in by_f["diagram-lora"]
+
+
+def test_behavioural_questions_say_what_a_strong_answer_covers(imported):
+    """'Describe your experience …': the back frames the key points as what a strong answer covers and the
+    source's story as one example, never as an explanation to learn; every other back keeps its labels."""
+    from builder import behavioural
+    assert behavioural.is_behavioural("Describe a project where you applied generative models.")
+    assert behavioural.is_behavioural("Can you discuss your experience with deploying models?")
+    assert not behavioural.is_behavioural("How have you used generative models to create synthetic data, "
+                                          "and what advantages does this approach offer?")
+    col, _, _ = imported
+    ours = {q["id"] for q in committed_questions() if behavioural.is_behavioural(q["question"])}
+    assert ours  # the shipped set has such questions
+    seen = set()
+    for nid in col.find_notes('"note:GenAI Interview Prep: Q&A"'):
+        note = col.get_note(nid)
+        back = visible_text(note.cards()[0].answer())
+        if note["ID"] in ours:
+            seen.add(note["ID"])
+            assert behavioural.POINTS_LABEL in back and behavioural.EXAMPLE_LABEL in back, note["ID"]
+            assert "Key points" not in back.split(behavioural.EXAMPLE_LABEL)[0]
+        else:
+            assert behavioural.POINTS_LABEL not in back and behavioural.EXAMPLE_LABEL not in back, note["ID"]
+            assert "Explanation" in back, note["ID"]
+    assert seen == ours

@@ -19,7 +19,7 @@ from addon.core import markup, notetypes
 from addon.core import texsafe
 from addon.core import weights
 
-from .. import key_points
+from .. import behavioural, key_points
 from ..render import sanitize, text_to_html
 from . import models
 
@@ -168,8 +168,9 @@ def corrections_html(q: dict) -> str:
 
 def answer_html(q: dict) -> str:
     """Key points first (what a learner grades against), any correction, then the full explanation."""
+    label = behavioural.EXAMPLE_LABEL if behavioural.is_behavioural(q["question"]) else "Explanation"
     return (key_points.block_html(q) + sanitize(corrections_html(q))
-            + f'<div class="qa-explanation"><div class="qa-label">Explanation</div>{card_html(q["answer_html"])}</div>')
+            + f'<div class="qa-explanation"><div class="qa-label">{label}</div>{card_html(q["answer_html"])}</div>')
 
 
 def _norm(fragment: str) -> str:
