@@ -9,7 +9,7 @@ from functools import lru_cache
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import PreformattedString
 
-from .cloze_text import (GENERIC_LABELS, LABEL_VERBS, MATH, MAX_DELETION_WORDS, VAGUE_OPENERS, content_words,
+from .cloze_text import (GENERIC_LABELS, LABEL_VERBS, MATH, MAX_DELETION_WORDS, VAGUE_OPENERS, canon, content_words,
                          good_sentence, is_vague_phrase, norm_ws, split_sentences, words)
 
 
@@ -207,8 +207,21 @@ def context_lead(prev_text: str | None, question: str) -> tuple[str, bool]:
                     and good_sentence(lead) and len(words(lead)) <= 60):
                 return lead, False
             if len(words(last)) <= 40 and good_sentence(last):
+                if _restates(last, question):
+                    return question, True
                 return f"{question} — {last}", True
     return question, True
+
+
+_LIST_INTRO = re.compile(r"^(?:(?:the )?following|below|here)\b", re.I)
+_INTRO_WORDS = frozenset("following list listed below here".split())
+
+
+def _restates(lead: str, question: str) -> bool:
+    """A list intro that only says the question again ("Following is the list of most used NLP
+    terminologies:" under "What are the most used NLP terminologies?"): noise after the question."""
+    said = {canon(w) for w in content_words(question)}
+    return bool(_LIST_INTRO.match(lead)) and all(canon(w) in said or w in _INTRO_WORDS for w in content_words(lead))
 
 
 def prev_block_text(el: Tag) -> str | None:

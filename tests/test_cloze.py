@@ -352,3 +352,13 @@ def test_slugs_are_short_ascii_and_stable():
     assert long == cloze.slugify("Reinforcement Learning from Human Feedback with Proximal Policy Optimization")
     assert long != cloze.slugify("Reinforcement Learning from Human Feedback with Direct Preference Optimization")
     assert cloze.slugify("Fréchet Inception Distance") == "frechet-inception-distance"
+
+
+def test_a_list_intro_that_only_restates_the_question_is_dropped():
+    """"What are the most used NLP terminologies? — Following is the list of most used NLP terminologies:"
+    says the question twice; an intro that adds something stays after the question."""
+    from builder.cloze_html import context_lead
+    q = "What are the most used NLP (Natural Language Processing) Terminologies?"
+    assert context_lead("Following is the list of most used NLP (Natural Language Processing) Terminologies:", q) == (q, True)
+    kept = "Following are the metrics used for retrieval evaluation:"
+    assert context_lead(kept, q) == (f"{q} — {kept}", True)
