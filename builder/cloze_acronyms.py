@@ -9,8 +9,8 @@ from pathlib import Path
 from bs4 import Tag
 
 from .cloze_html import own_text
-from .cloze_text import (LAST_TOKEN, MAX_DELETION_WORDS, Builder, Cand, canon, check, esc, good_sentence,
-                         norm_ws, split_sentences, src_line, strip_math, topic_chain, words)
+from .cloze_text import (LAST_TOKEN, MAX_DELETION_WORDS, Builder, Cand, canon, check, content_words, esc,
+                         good_sentence, norm_ws, split_sentences, src_line, strip_math, topic_chain, words)
 from .errors import InputError
 
 
@@ -124,9 +124,31 @@ def acronym_cand(q: dict, acr: str, lf: str, sent: str, doc: str, standard: dict
         b.delete(lf)
         b.text(".").tag("</p>")
         if check(b):
-            back = f"<div class=\"qa-cz-context\">{esc(sent)}</div>" + src_line(q, doc)
+            line = context_line(sent, shown, lf)
+            back = (f"<div class=\"qa-cz-context\">{esc(line)}</div>" if line else "") + src_line(q, doc)
             return Cand("acronym", lf, b, back, 3.0, terms=(canon(lf),), meta={"acronym": shown})
     return None
+
+_LABEL = re.compile(r"^([^:]{1,60}):\s*")
+_OUTWARD = re.compile(r"\b(?:such|these|those)\s+(?!as\b)[a-z]+|^(?:This|These|It|They|Its|Their)\b")
+
+
+def context_line(sent: str, acr: str, expansion: str) -> str:
+    """The source sentence shown under an acronym card's answer, or "" when a learner could not use it: it
+    starts under another item's label ("Visual Modality: … (CNN) …"), points at text the card does not show
+    ("stacks many such units"), or says nothing beyond the acronym and its expansion ("Support Vector
+    Machines (SVM)")."""
+    s = sent.strip()
+    own = {canon(w) for w in content_words(f"{acr} {expansion}")}
+    m = _LABEL.match(s)
+    if m and acr.lower() not in m.group(1).lower() and canon(expansion) not in canon(m.group(1)):
+        return ""
+    if _OUTWARD.search(s):
+        return ""
+    if "\\(" not in s and not [w for w in content_words(s) if canon(w) not in own]:
+        return ""
+    return s
+
 
 def scan_acronyms(parsed: list[tuple[dict, list[tuple[str, Tag, bool]]]]) -> dict[str, tuple]:
     """acronym letters → (owner qid, acronym, long form, sentence, document).

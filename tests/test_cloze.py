@@ -362,3 +362,26 @@ def test_a_list_intro_that_only_restates_the_question_is_dropped():
     assert context_lead("Following is the list of most used NLP (Natural Language Processing) Terminologies:", q) == (q, True)
     kept = "Following are the metrics used for retrieval evaluation:"
     assert context_lead(kept, q) == (f"{q} — {kept}", True)
+
+
+@pytest.mark.parametrize("sent, acr, expansion, shown", [
+    # under another item's label: the line is about something else
+    ("Visual Modality: A pretrained convolutional neural network (CNN), Vision Transformer (ViT), or similar model.",
+     "CNN", "Convolutional Neural Network", False),
+    ("Multi-Query Attention (MQA): MQA is an optimization over the standard Multi-Head Attention (MHA).",
+     "MHA", "Multi-Head Attention", False),
+    # points at text the card does not show
+    ("A Multi-Layer Perceptron (MLP) stacks many such units with non-linear activations.",
+     "MLP", "Multi-Layer Perceptron", False),
+    # says nothing beyond the acronym and its expansion
+    ("Support Vector Machines (SVM)", "SVM", "Support Vector Machine", False),
+    # useful: its own label, a definition, a formula
+    ("Backpropagation Through Time (BPTT): To train RNNs, backpropagation is extended through the time steps.",
+     "BPTT", "Backpropagation Through Time", True),
+    (r"ReLU (Rectified Linear Unit): \(\mathrm{ReLU}(x) = \max(0, x)\)", "ReLU", "Rectified Linear Unit", True),
+    ("Generative models, such as Variational Autoencoders (VAEs) and GANs, are designed to generate new data.",
+     "VAE", "Variational Autoencoder", True),
+])
+def test_an_acronym_card_shows_its_source_sentence_only_when_it_helps(sent, acr, expansion, shown):
+    from builder.cloze_acronyms import context_line
+    assert (context_line(sent, acr, expansion) == sent) is shown
