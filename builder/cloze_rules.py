@@ -13,7 +13,7 @@ Rules (see shared CARD-QUALITY.md; names are what the summary prints):
 - too_broad: a definition of a term as broad as "LLM", or a purpose statement instead of one;
 - giveaway: every content word of the deletion is visible elsewhere on its card
   (a definition that restates its own term included);
-- empty_hint: a hint that narrows nothing ("what", "name");
+- empty_hint: a hint that narrows nothing ("what", "name") or asks a question ("does what to it");
 - not_atomic: a deletion that is itself a list of facts, or a name bundled with its expansion;
 - long_list: recall of one item of a list longer than `MAX_LIST` items;
 - list_of_labels: a list whose hidden items are not all known terms;
@@ -224,11 +224,17 @@ EMPTY_HINTS = frozenset("what how which where when who why name term word kind o
                         + ["kind of", "what kind of", "which one"])
 
 
+_QUESTION_HINT = re.compile(r"^(?:in |of |from )?(?:what|where|when|why|who|does|do|did|is|are)\b", re.I)
+
+
 def empty_hint(n: NoteView, vocab: Vocabulary) -> str | None:
-    """A hint must narrow the answer ("a regularization technique"); "what" or "name" only adds noise."""
+    """A hint must narrow the answer by naming its kind ("a regularization technique"); "what" or "name"
+    only adds noise, and a question ("does what to it", "where from") reads as a second blank."""
     for d in n.deletions:
         if d.hint is not None and d.hint.strip().lower() in EMPTY_HINTS:
             return f"c{d.num}'s hint {d.hint!r} narrows nothing"
+        if d.hint is not None and _QUESTION_HINT.match(d.hint.strip()):
+            return f"c{d.num}'s hint {d.hint!r} is a question: name the kind of answer (e.g. 'a technique')"
     return None
 
 

@@ -45,6 +45,16 @@ def test_a_known_term_as_label_or_a_definition_passes():
                   "training so the network cannot rely on any single unit.</p>") == []
 
 
+@pytest.mark.parametrize("hint, fails", [
+    ("what", True), ("name", True),  # narrows nothing
+    ("does what to it", True), ("where from", True), ("what is compared", True), ("in what state", True),  # a question
+    ("a technique", False), ("which rule", False), ("how many", False), ("a training state", False),
+])
+def test_a_hint_names_the_kind_of_answer(hint, fails):
+    text = f"<p>PEFT limits forgetting because the pre-trained weights stay {{{{c1::frozen::{hint}}}}} during training.</p>"
+    assert ("empty_hint" in broken(text)) is fails
+
+
 def test_giveaway_fails_and_its_fix_passes():
     # q0001: the lead names the hidden label
     assert "giveaway" in broken("<p>Discriminative and generative models differ in their objectives: "
