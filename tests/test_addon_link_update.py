@@ -4,19 +4,18 @@ the edit tracker hands over exactly the single-note operations reported by Anki'
 from __future__ import annotations
 
 import pytest
-from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
+from anki.collection import Collection
 from anki import hooks  # noqa: I001 - after anki.collection (anki.hooks alone is a circular import)
 
 from addon.panel import link_update, links
+from test_addon_stats import import_package
 
 
 @pytest.fixture()
 def col(built_package, tmp_path):
     dist, _counts, _cache = built_package
     c = Collection(str(tmp_path / "collection.anki2"))
-    c.import_anki_package(ImportAnkiPackageRequest(
-        package_path=str(dist / "genai-interview-prep.apkg"),
-        options=ImportAnkiPackageOptions(with_scheduling=True, with_deck_configs=True)))
+    import_package(c, dist)
     yield c
     c.close()
 

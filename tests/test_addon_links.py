@@ -7,7 +7,7 @@ import re
 
 import pytest
 import yaml
-from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
+from anki.collection import Collection
 from anki.scheduler.v3 import CardAnswer
 
 from addon.core import settings as addon_config
@@ -16,6 +16,7 @@ from addon.panel import view as panel_html
 from addon.common.sanitize import clean
 
 from conftest import ROOT, committed_questions
+from test_addon_stats import import_package
 
 CFG = addon_config.validate({})
 
@@ -25,9 +26,7 @@ def col(built_package, tmp_path_factory):
     dist, _counts, _cache = built_package
     folder = tmp_path_factory.mktemp("addon-col")
     c = Collection(str(folder / "collection.anki2"))
-    c.import_anki_package(ImportAnkiPackageRequest(
-        package_path=str(dist / "genai-interview-prep.apkg"),
-        options=ImportAnkiPackageOptions(with_scheduling=True, with_deck_configs=True)))
+    import_package(c, dist)
     yield c
     c.close()
 

@@ -50,6 +50,11 @@ def root_tag(value: Any) -> str | None:
     return tag if tag and not any(c.isspace() for c in tag) else None
 
 
+def root_or_default(root: str | None) -> str:
+    """The dashboard root a caller passed, without surrounding spaces or `::`; the default when empty."""
+    return (root or DEFAULT_ROOT).strip().strip(":") or DEFAULT_ROOT
+
+
 def interview_date(value: Any) -> str:
     """`YYYY-MM-DD` (a real calendar date) as given, else "" (no interview date: no forecast)."""
     if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):

@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from . import rootscan, stats
-from ..core.settings import DEFAULT_ROOT
+from ..core.settings import DEFAULT_ROOT, root_or_default
 from ..core.weights import ASKED_TAG
 from ..core.notetypes import find_note_types
 
@@ -104,7 +104,7 @@ where c.queue != -1 and n.tags in (select tags from notes where tags like :like 
 
 def card_forecast(col, root: str, date: dt.date, now: int | None = None) -> list[tuple]:
     """[(card id, note id, tags, weight, predicted recall, is new)] of the active cards under `root`."""
-    root = (root or DEFAULT_ROOT).strip().strip(":") or DEFAULT_ROOT
+    root = root_or_default(root)
     params = dict(timing(col, date, now), like=stats.like_superset(root), tag_re=stats.tag_regex(root))
     sql = CARDS_SQL.format(w=WEIGHT_SQL, r=r_expression(col))
     return col.db.all(*stats._named(sql, params))
@@ -159,7 +159,7 @@ _cache: dict[Any, dict[str, Readiness]] = {}
 def compute(col, root: str, date: dt.date, now: int | None = None, use_cache: bool = True) -> dict[str, Readiness]:
     """{topic key (stats.fold of the tag): Readiness} for the root and every tag level under it; cached
     until the collection changes or the minute turns (the same key as stats.compute's cache)."""
-    root = (root or DEFAULT_ROOT).strip().strip(":") or DEFAULT_ROOT
+    root = root_or_default(root)
     key = (stats._cache_key(col, root, 0, now), date) if use_cache else None
     if key is not None and key in _cache:
         return _cache[key]

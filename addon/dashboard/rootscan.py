@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import stats
-from ..core.settings import DEFAULT_ROOT
+from ..core.settings import root_or_default
 
 # ---------------------------------------------------------------- the statements of stats.raw_rows, by scope
 # The same two statements for a few notes given by id (`:scope`, a JSON list: the notes of the tag strings an
@@ -86,7 +86,7 @@ def change_stamp(col) -> tuple:
 
 def root_notes(col, root: str) -> dict[str, list[int]]:
     """{tag string: [note ids]} of the notes Anki's `tag:<root>` finds, tag strings in SQL (binary) order."""
-    root = (root or DEFAULT_ROOT).strip().strip(":") or DEFAULT_ROOT
+    root = root_or_default(root)
     key = (change_stamp(col), stats.fold(root))
     got = _notes_cache.get(key)
     if got is None:
@@ -132,7 +132,7 @@ class Snapshot:
         topics' spellings, which depend on nothing else) are reused instead of folding every tag again."""
         from . import readiness
         started = time.perf_counter()
-        root = (root or DEFAULT_ROOT).strip().strip(":") or DEFAULT_ROOT
+        root = root_or_default(root)
         days = max(1, int(days))
         now_s = int(time.time()) if now is None else int(now)
         fsrs = stats._fsrs_enabled(col)
@@ -180,7 +180,7 @@ class Snapshot:
 
     def usable(self, col, root: str, days: int, date: dt.date | None) -> bool:
         """Whether `after_answer` may patch this snapshot (same settings, same day, same FSRS mode)."""
-        root = (root or DEFAULT_ROOT).strip().strip(":") or DEFAULT_ROOT
+        root = root_or_default(root)
         return (stats.fold(root) == stats.fold(self.root) and max(1, int(days)) == self.days and date == self.date
                 and int(col.sched.today) == self.today and stats._fsrs_enabled(col) == self.fsrs)
 

@@ -60,7 +60,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..core import cards, topic_names
-from ..core.settings import DEFAULT_ROOT
+from ..core.settings import DEFAULT_ROOT, root_or_default
 
 MATURE_IVL = cards.MATURE_IVL
 TREND_WEEKS = 12
@@ -271,7 +271,7 @@ def _cache_key(col, root: str, days: int, now: int | None) -> tuple:
 def compute(col, root: str = DEFAULT_ROOT, days: int = 30, now: int | None = None,
             use_cache: bool = True) -> list[TopicStats]:
     """Statistics for `root` and every tag level under it, sorted by tag (case-insensitive)."""
-    root = (root or DEFAULT_ROOT).strip().strip(":") or DEFAULT_ROOT
+    root = root_or_default(root)
     days = max(1, int(days))
     key = _cache_key(col, root, days, now) if use_cache else None
     if key is not None and key in _cache:

@@ -30,18 +30,6 @@ class LiveIndex(links.LinkIndex):
     update_seconds: float = 0.0
 
 
-def note_qid(types: links.NoteTypes, mid: int, flds: str) -> str | None:
-    """The permanent id a Q&A note contributes to the index (as build_index reads it), else None."""
-    if types.kind_by_mid.get(mid) != "qa":
-        return None
-    idx = types.fields_by_mid[mid]["ID"]
-    parts = flds.split("\x1f")
-    if idx >= len(parts):
-        return None
-    qid = links.plain(parts[idx])
-    return qid if links.ID_RE.match(qid) else None
-
-
 def build_live_index(col) -> LiveIndex:
     """The full index (same `by_qid` as links.build_index) plus the per-note map. Runs in the background."""
     started = time.perf_counter()
@@ -51,7 +39,7 @@ def build_live_index(col) -> LiveIndex:
     by_qid: dict[str, int] = {}
     for mid in types.mids("qa"):
         for nid, flds in col.db.all("select id, flds from notes where mid = ? order by id", mid):
-            qid = note_qid(types, mid, flds)
+            qid = links.note_qid(types, mid, flds)
             if qid is not None:
                 qid_by_nid[nid] = qid
                 nids_by_qid.setdefault(qid, set()).add(nid)
@@ -74,7 +62,7 @@ def update_index(col, index: LiveIndex, nids) -> LiveIndex:
         part = nids[chunk:chunk + links.SQL_CHUNK]
         marks = ",".join("?" * len(part))
         for nid, mid, flds in col.db.all(f"select id, mid, flds from notes where id in ({marks})", *part):
-            qid = note_qid(index.types, mid, flds)
+            qid = links.note_qid(index.types, mid, flds)
             if qid is not None:
                 index.qid_by_nid[nid] = qid
                 index.nids_by_qid.setdefault(qid, set()).add(nid)
@@ -108,6 +96,8 @@ class EditTracker:
         """The note ids to update after the operation just done, or None when the whole index must be
         rebuilt (the operation is not a single-note add / update / delete, or no note was reported)."""
         notes, deleted = self.notes, self.deleted
+        if not notes and not deleted:  # most operations (answers, …) touch no note: no undo lookup
+            return None
         self.notes, self.deleted = [], set()
         try:
             label = col.undo_status().undo

@@ -87,14 +87,23 @@ def build_index(col) -> LinkIndex:
     types = find_note_types(col)
     by_qid: dict[str, int] = {}
     for mid in types.mids("qa"):
-        idx = types.fields_by_mid[mid][SPECS["qa"].id_field]
         for nid, flds in col.db.all("select id, flds from notes where mid = ? order by id", mid):
-            parts = flds.split("\x1f")
-            if idx < len(parts):
-                qid = plain(parts[idx])
-                if ID_RE.match(qid) and qid not in by_qid:
-                    by_qid[qid] = nid
+            qid = note_qid(types, mid, flds)
+            if qid is not None and qid not in by_qid:
+                by_qid[qid] = nid
     return LinkIndex(types, by_qid, time.perf_counter() - started)
+
+
+def note_qid(types: NoteTypes, mid: int, flds: str) -> str | None:
+    """The permanent id a note contributes to the index: a Q&A note's well-formed ID field, else None."""
+    if types.kind_by_mid.get(mid) != "qa":
+        return None
+    idx = types.fields_by_mid[mid][SPECS["qa"].id_field]
+    parts = flds.split("\x1f")
+    if idx >= len(parts):
+        return None
+    qid = plain(parts[idx])
+    return qid if ID_RE.match(qid) else None
 
 
 # ---------------------------------------------------------------- text helpers
