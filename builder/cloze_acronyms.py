@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bs4 import Tag
 
+from . import safeload
 from .cloze_html import own_text
 from .cloze_text import (LAST_TOKEN, MAX_DELETION_WORDS, Builder, Cand, canon, check, content_words, esc,
                          good_sentence, norm_ws, split_sentences, src_line, strip_math, topic_chain, words)
@@ -182,13 +183,8 @@ def scan_acronyms(parsed: list[tuple[dict, list[tuple[str, Tag, bool]]]]) -> dic
     return owner
 
 def load_standard_acronyms(path: Path) -> dict[str, dict]:
-    import yaml
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        return {}
-    except (OSError, yaml.YAMLError) as e:
-        raise InputError(str(path), None, f"cannot read the standard acronyms: {e}") from None
+    """decks/acronyms.yaml (a missing file: no standard acronyms), read like every curated file."""
+    data = safeload.read_optional_mapping(path, "a mapping of acronym -> {expansion, context}")
     out = {}
     for acr, entry in data.items():
         if not isinstance(entry, dict) or not entry.get("expansion") or not entry.get("context"):

@@ -55,10 +55,11 @@ STOPWORDS = frozenset(
 )
 
 
-def parse_documents(paths: DeckPaths, progress=None) -> list[Occurrence]:
-    """Every document of sources/, parsed by the module its decks/documents.yaml entry names."""
+def parse_documents(paths: DeckPaths, progress=None, registry: dict | None = None) -> list[Occurrence]:
+    """Every document of sources/, parsed by the module its decks/documents.yaml entry names
+    (`registry`: documents.load(paths), when the caller has it already)."""
     out: list[Occurrence] = []
-    for path, doc in documents.source_files(paths, documents.load(paths)):
+    for path, doc in documents.source_files(paths, registry or documents.load(paths)):
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
@@ -184,13 +185,13 @@ def review_pairs(result: "Result") -> list[tuple[float, str, str]]:
     keys = [result.expand(q["question"]) for q in questions]
     ckeys = [content_key(k) for k in keys]
     sort_scores = process.cdist(keys, keys, scorer=fuzz.token_sort_ratio, workers=1)
+    decided = result.distinct_ids | result.apart_ids
     out = []
     for i in range(len(questions)):
         for j in range(i + 1, len(questions)):
             s = float(sort_scores[i][j])
             if is_lookalike(s, ckeys[i], ckeys[j], cur.review_threshold):
                 a, b = questions[i]["id"], questions[j]["id"]
-                decided = result.distinct_ids | result.apart_ids
                 if (a, b) not in decided and (b, a) not in decided:
                     out.append((round(s, 1), a, b))
     return sorted(out, key=lambda t: (-t[0], t[1], t[2]))
@@ -228,7 +229,8 @@ def normalize(paths: DeckPaths, progress=None) -> Result:
     except TopicError as e:
         raise InputError(str(paths.topics), None, str(e)) from None
     registry = IdRegistry.load(paths.ids)
-    occs = parse_documents(paths, progress)
+    docs = documents.load(paths)
+    occs = parse_documents(paths, progress, docs)
     raw_keys = [key(o.question) for o in occs]  # ids follow the printed text, before curation fixes
     cfile = str(paths.curation)
     _apply_curation(occs, cur, cfile)
@@ -308,10 +310,9 @@ def normalize(paths: DeckPaths, progress=None) -> Result:
     for qid in cur.corrections:
         if qid not in known:
             raise InputError(cfile, f"corrections.{qid}", "no question has this id")
-    registry_docs = documents.load(paths)
     for q in questions:
         if q["id"] in cur.corrections:
-            q["corrections"] = [{k: documents.cite(v, registry_docs, cfile, f"corrections.{q['id']}[{i}].{k}")
+            q["corrections"] = [{k: documents.cite(v, docs, cfile, f"corrections.{q['id']}[{i}].{k}")
                                  for k, v in c.items()} for i, c in enumerate(cur.corrections[q["id"]])]
     curated_points = key_points.load(paths.key_points, known, set(registry.anchors))
     forced = {qid: list(ov.get("related") or []) for qid, ov in cur.overrides.items() if ov.get("related")}

@@ -61,15 +61,9 @@ def _curated(figures, ids: set[str], curated: dict[str, list[str]]):
 
 def load_curated(path) -> dict[str, list[str]]:
     """figure id -> question ids from decks/figure_links.yaml (missing file: no curated links)."""
-    import yaml
-
+    from .. import safeload
     from ..errors import InputError
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        return {}
-    except (OSError, yaml.YAMLError) as e:
-        raise InputError(str(path), None, f"cannot read figure links: {e}") from None
-    if not isinstance(data, dict) or not all(isinstance(v, list) for v in data.values()):
+    data = safeload.read_optional_mapping(path, "a mapping of figure id -> list of question ids")
+    if not all(isinstance(v, list) for v in data.values()):
         raise InputError(str(path), None, "expected a mapping of figure id -> list of question ids")
     return {str(k): [str(x) for x in v] for k, v in data.items()}
