@@ -204,6 +204,7 @@ def context_lead(prev_text: str | None, question: str) -> tuple[str, bool]:
             if VAGUE_OPENERS.match(lead) and len(sents) > 1 and len(words(sents[-2] + " " + lead)) <= 60:
                 lead = strip_discourse(f"{sents[-2]} {lead}")
             if (not force and len(content_words(lead)) >= 4 and not VAGUE_OPENERS.match(lead)
+                    and not _POINTS_BACK.search(lead)
                     and good_sentence(lead) and len(words(lead)) <= 60):
                 return lead, False
             if len(words(last)) <= 40 and good_sentence(last):
@@ -213,6 +214,10 @@ def context_lead(prev_text: str | None, question: str) -> tuple[str, bool]:
     return question, True
 
 
+# "Effective strategies to prevent this include:": a pronoun standing for something said before the lead,
+# which the card does not show -- the question goes first then
+_POINTS_BACK = re.compile(r"\b(?:this|these|those|them|it)\b(?=\s*(?:[:;,.]|$|include|includes|are|is|can|involves?)\b)",
+                          re.I)
 _LIST_INTRO = re.compile(r"^(?:(?:the )?following|below|here)\b", re.I)
 _INTRO_WORDS = frozenset("following list listed below here".split())
 

@@ -385,3 +385,13 @@ def test_a_list_intro_that_only_restates_the_question_is_dropped():
 def test_an_acronym_card_shows_its_source_sentence_only_when_it_helps(sent, acr, expansion, shown):
     from builder.cloze_acronyms import context_line
     assert (context_line(sent, acr, expansion) == sent) is shown
+
+
+def test_a_lead_that_points_back_gets_its_question_first():
+    """"Effective strategies to prevent this include:" -- 'this' is said before the lead, off the card."""
+    from builder.cloze_html import context_lead
+    q = "What strategies are effective in preventing overfitting in LLMs?"
+    lead = "Effective strategies to prevent this include:"
+    assert context_lead(lead, q) == (f"{q} — {lead}", True)
+    own = "Effective strategies against overfitting in large language models include:"
+    assert context_lead(own, q) == (own, False)
